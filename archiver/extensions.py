@@ -1,0 +1,186 @@
+"""Scrapy extensions: WARC capture of every response, and the progress line.
+
+`ArchiveExtension` owns the crawl's two outputs, the WARC writer and the
+SQLite store (one connection per process); the pipeline borrows the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from scrapy import signals
+from twisted.internet import task
+
+from .settings import Config
+from .store import Store
+from .warc import Exchange, WarcWriter
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.statscollectors import StatsCollector
+
+logger = logging.getLogger(__name__)
+
+CAPTURE_ID = "archiver_capture_id"
+FETCHED_AT = "archiver_fetched_at"
+
+
+def exchange_from_scrapy(request: Request, response: Response, fetched_at: datetime) -> Exchange:
+    """The request and response as they crossed the wire (body not yet decompressed)."""
+
+    def pairs(headers) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+        return [
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, values in headers.items()
+            for value in values
+        ]
+
+    return Exchange(
+        url=request.url,
+        method=request.method,
+        request_headers=pairs(request.headers),
+        request_body=request.body or b"",
+        protocol=response.protocol or "HTTP/1.1",
+        status=response.status,
+        reason=None,
+        response_headers=pairs(response.headers),
+        body=response.body,
+        fetched_at=fetched_at,
+        ip_address=str(response.ip_address) if response.ip_address else None,
+    )
+
+
+class ArchiveExtension:
+    """Writes each downloaded response to WARC and records it in `captures`."""
+
+    def __init__(self, config: Config, settings_summary: dict[str, object], stats: StatsCollector):
+        self.config = config
+        self.settings_summary = settings_summary
+        self.stats = stats
+        self.store: Store | None = None
+        self.writer: WarcWriter | None = None
+        self.crawl_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchiveExtension:
+        s = crawler.settings
+        summary = {
+            name: s.get(name)
+            for name in (
+                "USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED",
+                "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_TIMEOUT",
+                "DOWNLOAD_MAXSIZE", "RETRY_TIMES", "ARCHIVER_ALLOW_PRIVATE",
+                "ARCHIVER_MAX_COMMENT_PAGES", "CLOSESPIDER_PAGECOUNT",
+            )
+        }  # fmt: skip
+        ext = cls(Config.from_settings(s), summary, crawler.stats)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.store = Store(self.config.db_path)
+        start_urls = list(getattr(spider, "start_urls", []))
+        self.crawl_id = self.store.start_crawl(start_urls, self.settings_summary)
+        self.writer = WarcWriter(
+            self.config.warc_dir,
+            prefix=f"archiver-crawl{self.crawl_id}",
+            max_size=self.config.warc_max_size,
+            gzip_level=self.config.warc_gzip_level,
+            warcinfo={
+                "isPartOf": f"crawl-{self.crawl_id}",
+                "description": "start URLs: " + " ".join(start_urls),
+                "http-header-user-agent": str(self.settings_summary["USER_AGENT"]),
+                "robots": "obey" if self.settings_summary["ROBOTSTXT_OBEY"] else "ignore",
+            },
+        )
+        self.stats.set_value("archiver/crawl_id", self.crawl_id)
+
+    def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        assert self.writer is not None and self.store is not None
+        fetched_at = datetime.now(timezone.utc)
+        location = self.writer.write_exchange(exchange_from_scrapy(request, response, fetched_at))
+        capture_id = self.store.add_capture(
+            crawl_id=self.crawl_id,
+            url=request.url,
+            status=response.status,
+            fetched_at=fetched_at.isoformat(timespec="seconds"),
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
+            warc_file=location.filename,
+            warc_offset=location.offset,
+            warc_length=location.length,
+            warc_record_id=location.record_id,
+            payload_digest=location.payload_digest,
+        )
+        request.meta[CAPTURE_ID] = capture_id
+        request.meta[FETCHED_AT] = fetched_at.isoformat(timespec="seconds")
+        self.stats.inc_value("archiver/warc/records", 2)
+        self.stats.inc_value("archiver/pages")
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.stats.set_value("archiver/warc/files", [str(p) for p in self.writer.files])
+        if self.store is not None and self.crawl_id is not None:
+            outcome = "finished" if reason == "finished" else f"interrupted ({reason})"
+            counts = self.store.finish_crawl(self.crawl_id, outcome)
+            for name, value in counts.items():
+                self.stats.set_value(f"archiver/crawl/{name}", value)
+            self.store.close()
+
+
+class Progress:
+    """A steady status line on stderr instead of a wall of Scrapy log."""
+
+    def __init__(self, stats: StatsCollector, interval: float) -> None:
+        self.stats = stats
+        self.interval = interval
+        self.started = time.monotonic()
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Progress:
+        from scrapy.exceptions import NotConfigured
+
+        config = Config.from_settings(crawler.settings)
+        if not config.progress:
+            raise NotConfigured("ARCHIVER_PROGRESS is off")
+        ext = cls(crawler.stats, config.progress_interval)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.started = time.monotonic()
+        self.loop = task.LoopingCall(self.show)
+        self.loop.start(self.interval, now=False)
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        self.show(final=True)
+
+    def line(self) -> str:
+        get = self.stats.get_value
+        pages = get("archiver/pages", 0)
+        rate = pages / max(time.monotonic() - self.started, 1e-6)
+        queued = get("scheduler/enqueued", 0) - get("scheduler/dequeued", 0)
+        return (
+            f"{pages} pages ({rate:.1f}/s), {get('archiver/posts', 0)} post pages, "
+            f"{get('archiver/comments', 0)} comments, {get('archiver/errors', 0)} errors, "
+            f"{max(queued, 0)} queued"
+        )
+
+    def show(self, final: bool = False) -> None:
+        if sys.stderr.isatty():
+            sys.stderr.write("\r\033[K" + self.line() + ("\n" if final else ""))
+        else:
+            sys.stderr.write(self.line() + "\n")
+        sys.stderr.flush()

@@ -1,0 +1,217 @@
+"""Small lxml helpers shared by the platform extractors.
+
+Everything here is pure and fast: parse once with lxml, select with
+precompiled CSS/XPath selectors, turn elements into plain text or HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import lxml.html
+from lxml import etree
+from lxml.cssselect import CSSSelector
+from lxml.html import HtmlElement
+
+from ..page import Page
+
+__all__ = [
+    "BLOCK_TAGS",
+    "Selector",
+    "absolute",
+    "attr",
+    "classes",
+    "css",
+    "drop",
+    "first",
+    "html_to_text",
+    "inner_html",
+    "is_inside",
+    "matches",
+    "parse",
+    "strip_fragment",
+    "text_of",
+]
+
+# A compiled selector: lxml's CSSSelector and etree.XPath are both callables
+# taking an element and returning a list of matches.
+Selector = Callable[[HtmlElement], list]
+
+BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt",
+        "fieldset", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6",
+        "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary",
+        "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "svg"})
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_BR = None  # marker for a line break inside a paragraph
+
+
+def parse(page: Page) -> HtmlElement:
+    """The page's document element (an empty ``<html>`` for an empty page)."""
+    return parse_html(page.text)
+
+
+def parse_html(text: str) -> HtmlElement:
+    # lxml refuses str input that carries an XML encoding declaration.
+    text = _XML_DECLARATION.sub("", text, count=1)
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return lxml.html.document_fromstring("<html><body></body></html>")
+
+
+@lru_cache(maxsize=512)
+def css(expression: str) -> CSSSelector:
+    """A compiled (and cached) CSS selector; prefer module-level constants."""
+    return CSSSelector(expression)
+
+
+def first(el: HtmlElement | None, *selectors: Selector | str) -> HtmlElement | None:
+    """The first match of the first selector that matches anything under `el`.
+
+    Selectors are tried in order, most specific first; strings are compiled as
+    CSS (and cached). The search includes `el` itself for CSS selectors.
+    """
+    if el is None:
+        return None
+    for selector in selectors:
+        found = (css(selector) if isinstance(selector, str) else selector)(el)
+        if found:
+            return found[0]
+    return None
+
+
+def matches(el: HtmlElement, *selectors: Selector | str) -> Iterator[HtmlElement]:
+    """Every match of every selector, selector by selector, in document order."""
+    for selector in selectors:
+        yield from (css(selector) if isinstance(selector, str) else selector)(el)
+
+
+def classes(el: HtmlElement | None) -> frozenset[str]:
+    if el is None:
+        return frozenset()
+    return frozenset((el.get("class") or "").split())
+
+
+def attr(el: HtmlElement | None, name: str) -> str | None:
+    """The attribute's value stripped, or None when missing or empty."""
+    if el is None:
+        return None
+    value = (el.get(name) or "").strip()
+    return value or None
+
+
+def is_inside(el: HtmlElement, ancestors: Iterable[HtmlElement]) -> bool:
+    """True when `el` is one of `ancestors` or lies within one of them."""
+    wanted = set(ancestors)
+    if not wanted:
+        return False
+    if el in wanted:
+        return True
+    return any(a in wanted for a in el.iterancestors())
+
+
+def drop(el: HtmlElement, *selectors: Selector | str) -> None:
+    """Remove every match (keeping the text that follows each) from `el`'s tree."""
+    for found in list(matches(el, *selectors)):
+        if found is not el and found.getparent() is not None:
+            found.drop_tree()
+
+
+def absolute(href: str, base: str) -> str:
+    """`href` resolved against `base` (whitespace stripped)."""
+    return urljoin(base, (href or "").strip())
+
+
+def strip_fragment(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(fragment=""))
+
+
+def inner_html(el: HtmlElement | None) -> str:
+    """The HTML inside `el`, without `el`'s own tag (not sanitised)."""
+    if el is None:
+        return ""
+    out = [html.escape(el.text, quote=False)] if el.text else []
+    out.extend(etree.tostring(child, encoding="unicode", method="html") for child in el)
+    return "".join(out).strip()
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of an HTML fragment, with the same rules as `text_of`."""
+    if not fragment or not fragment.strip():
+        return ""
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return ""
+    return text_of(root)
+
+
+def text_of(el: HtmlElement | None) -> str:
+    """Plain text of `el`: one paragraph per block element, separated by a blank
+    line; ``<br>`` is a line break; other whitespace collapsed; entities decoded.
+    ``<pre>`` keeps its lines.
+    """
+    if el is None:
+        return ""
+    paragraphs: list[str] = []
+    line: list[str | None] = []
+    _walk(el, paragraphs, line)
+    _flush(paragraphs, line)
+    return "\n\n".join(paragraphs)
+
+
+def _walk(el: HtmlElement, paragraphs: list[str], line: list[str | None]) -> None:
+    tag = el.tag
+    if not isinstance(tag, str):  # comment or processing instruction
+        return
+    tag = tag.lower()
+    if tag in _SKIPPED_TAGS:
+        return
+    if tag == "br":
+        line.append(_BR)
+        return
+    if tag == "pre":
+        _flush(paragraphs, line)
+        text = el.text_content().strip("\n").rstrip()
+        if text.strip():
+            paragraphs.append(text)
+        return
+    block = tag in BLOCK_TAGS
+    if block:
+        _flush(paragraphs, line)
+    if el.text:
+        line.append(el.text)
+    for child in el:
+        _walk(child, paragraphs, line)
+        if child.tail:
+            line.append(child.tail)
+    if block:
+        _flush(paragraphs, line)
+
+
+def _flush(paragraphs: list[str], line: list[str | None]) -> None:
+    if not line:
+        return
+    lines: list[str] = []
+    current: list[str] = []
+    for piece in line:
+        if piece is _BR:
+            lines.append(" ".join("".join(current).split()))
+            current = []
+        else:
+            current.append(piece)
+    lines.append(" ".join("".join(current).split()))
+    line.clear()
+    text = "\n".join(lines).strip("\n")
+    if text:
+        paragraphs.append(text)

@@ -1,0 +1,88 @@
+"""`Page`: one fetched HTTP response, whether it came from a live crawl or a WARC.
+
+Extractors take a `Page` and nothing else, so the same code runs inside a crawl
+and offline over old WARC files.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from bs4.dammit import UnicodeDammit
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str  # the URL that answered (after redirects)
+    status: int
+    headers: dict[str, str]  # lower-cased names; repeated headers joined with ", "
+    body: bytes  # payload with Content-Encoding removed
+    fetched_at: str  # ISO 8601, UTC
+    capture_id: int | None = None  # the `captures` row holding its WARC record
+    meta: dict[str, object] = field(default_factory=dict, compare=False)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @cached_property
+    def encoding(self) -> str:
+        return _detect_encoding(self.body, self.headers.get("content-type", ""))
+
+    @cached_property
+    def text(self) -> str:
+        """The body as text, decoded with the charset that actually fits it."""
+        return self.body.decode(self.encoding, errors="replace")
+
+    def is_html(self) -> bool:
+        if self.content_type in ("text/html", "application/xhtml+xml"):
+            return True
+        if self.content_type:
+            return False
+        head = self.body[:512].lstrip().lower()
+        return head.startswith((b"<!doctype html", b"<html"))
+
+
+def _detect_encoding(body: bytes, content_type: str) -> str:
+    """BOM, then the declared charset if the bytes decode with it, then a guess.
+
+    Servers and pages often declare one charset and send another (a utf-8
+    header on windows-1252 bytes); decoding strictly catches that, and
+    UnicodeDammit guesses from the bytes instead of producing mojibake.
+    """
+    bom, _ = read_bom(body)
+    if bom:
+        return bom
+    declared = [
+        enc
+        for enc in (http_content_type_encoding(content_type), html_body_declared_encoding(body))
+        if enc
+    ]
+    for enc in declared:
+        try:
+            codecs.decode(body, enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        return enc
+    guessed = UnicodeDammit(body, known_definite_encodings=declared).original_encoding
+    return guessed or "utf-8"
+
+
+def page_from_response(response: Any, fetched_at: str, capture_id: int | None) -> Page:
+    """A `Page` from a Scrapy response (after Scrapy removed the Content-Encoding)."""
+    headers = {
+        name.decode("latin-1").lower(): ", ".join(v.decode("latin-1") for v in values)
+        for name, values in response.headers.items()
+    }
+    return Page(
+        url=response.url,
+        status=response.status,
+        headers=headers,
+        body=response.body,
+        fetched_at=fetched_at,
+        capture_id=capture_id,
+    )

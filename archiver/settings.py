@@ -1,0 +1,102 @@
+"""Scrapy settings for archiver crawls, and `Config`: every ARCHIVER_* setting parsed once.
+
+`scrapy crawl blog -a url=...` (and Scrapyd) read this module through scrapy.cfg;
+`archiver crawl` starts from it and overrides what its options say.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from scrapy.settings import BaseSettings
+
+from . import __version__
+
+BOT_NAME = "archiver"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+USER_AGENT = (
+    f"archiver/{__version__} (blog thread archiver; +https://github.com/archiver-project/archiver)"
+)
+ROBOTSTXT_OBEY = True
+
+# Politeness by default; `--delay 0` turns delays and AutoThrottle off for local sites.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
+
+# Every status reaches the spider, so errors are recorded instead of dropped.
+HTTPERROR_ALLOW_ALL = True
+# Only http(s): a `file:` link on a crawled page must never read the local disk.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
+TELNETCONSOLE_ENABLED = False
+# Breadth-first keeps the frontier small; comment pages get a priority boost instead.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+EXTENSIONS = {
+    "archiver.extensions.ArchiveExtension": 100,
+    "archiver.extensions.Progress": 200,
+}
+ITEM_PIPELINES = {"archiver.pipelines.ArchivePipeline": 300}
+DOWNLOADER_MIDDLEWARES = {"archiver.middlewares.PrivateAddressMiddleware": 50}
+DNS_RESOLVER = "archiver.middlewares.PublicOnlyResolver"
+
+LOG_LEVEL = "INFO"
+
+# archiver's own settings (documented in README.md, parsed by Config)
+ARCHIVER_DATA = os.environ.get("ARCHIVER_DATA", "data")
+ARCHIVER_WARC_MAX_SIZE = 1_000_000_000
+ARCHIVER_WARC_GZIP_LEVEL = 6
+ARCHIVER_ALLOW_PRIVATE = False
+ARCHIVER_MAX_COMMENT_PAGES = 1000
+ARCHIVER_PROGRESS = False
+ARCHIVER_PROGRESS_INTERVAL = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The ARCHIVER_* settings, read once per crawl."""
+
+    data_dir: Path
+    warc_max_size: int
+    warc_gzip_level: int
+    allow_private: bool
+    max_comment_pages: int
+    progress: bool
+    progress_interval: float
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Config:
+        return cls(
+            data_dir=Path(settings.get("ARCHIVER_DATA") or "data"),
+            warc_max_size=settings.getint("ARCHIVER_WARC_MAX_SIZE", ARCHIVER_WARC_MAX_SIZE),
+            warc_gzip_level=settings.getint("ARCHIVER_WARC_GZIP_LEVEL", ARCHIVER_WARC_GZIP_LEVEL),
+            allow_private=settings.getbool("ARCHIVER_ALLOW_PRIVATE"),
+            max_comment_pages=settings.getint(
+                "ARCHIVER_MAX_COMMENT_PAGES", ARCHIVER_MAX_COMMENT_PAGES
+            ),
+            progress=settings.getbool("ARCHIVER_PROGRESS"),
+            progress_interval=settings.getfloat(
+                "ARCHIVER_PROGRESS_INTERVAL", ARCHIVER_PROGRESS_INTERVAL
+            ),
+        )
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "archive.db"
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.data_dir / "warc"

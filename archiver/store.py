@@ -1,0 +1,336 @@
+"""The SQLite archive: the only module that knows its schema.
+
+Everything here is derived from the WARC files and can be rebuilt from them.
+Rows have stable identities (a post by its permalink, a comment by its post and
+platform id), so crawling a site again updates rows instead of adding copies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from .records import Thread
+
+migrations = Migrations("archiver")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["crawls"].create(
+        {
+            "id": int,
+            "started": str,
+            "finished": str,
+            "start_urls": str,  # JSON list
+            "settings": str,  # JSON object
+            "outcome": str,  # running, finished, interrupted, failed
+            "pages": int,
+            "posts": int,
+            "comments": int,
+            "errors": int,
+        },
+        pk="id",
+    )
+    db["captures"].create(
+        {
+            "id": int,
+            "crawl_id": int,
+            "url": str,
+            "status": int,
+            "fetched_at": str,
+            "content_type": str,
+            "warc_file": str,
+            "warc_offset": int,
+            "warc_length": int,
+            "warc_record_id": str,
+            "payload_digest": str,
+        },
+        pk="id",
+        foreign_keys=[("crawl_id", "crawls", "id")],
+    )
+    db["captures"].create_index(["warc_record_id"], unique=True)
+    db["captures"].create_index(["url", "fetched_at"])
+    db["posts"].create(
+        {
+            "id": int,
+            "url": str,
+            "site": str,
+            "platform": str,
+            "extractor": str,
+            "title": str,
+            "author": str,
+            "published": str,
+            "modified": str,
+            "text": str,
+            "html": str,
+            "stated_comment_count": int,
+            "comments_open": int,
+            "first_seen": str,
+            "last_seen": str,
+            "capture_id": int,
+        },
+        pk="id",
+        not_null={"url", "site"},
+        foreign_keys=[("capture_id", "captures", "id")],
+    )
+    db["posts"].create_index(["url"], unique=True)
+    db["posts"].create_index(["site"])
+    db["comments"].create(
+        {
+            "id": int,
+            "post_id": int,
+            "source_id": str,
+            "parent_id": int,
+            "parent_source_id": str,
+            "depth": int,
+            "position": int,
+            "comment_page": int,
+            "page_position": int,
+            "author": str,
+            "author_url": str,
+            "published": str,
+            "text": str,
+            "html": str,
+            "permalink": str,
+            "first_seen": str,
+            "last_seen": str,
+            "capture_id": int,
+        },
+        pk="id",
+        not_null={"post_id", "source_id"},
+        foreign_keys=[
+            ("post_id", "posts", "id"),
+            ("parent_id", "comments", "id"),
+            ("capture_id", "captures", "id"),
+        ],
+    )
+    db["comments"].create_index(["post_id", "source_id"], unique=True)
+    db["comments"].create_index(["post_id", "position"])
+    db["comments"].create_index(["parent_id"])
+    db["errors"].create(
+        {
+            "id": int,
+            "crawl_id": int,
+            "url": str,
+            "kind": str,
+            "detail": str,
+            "at": str,
+            "capture_id": int,
+        },
+        pk="id",
+        foreign_keys=[("crawl_id", "crawls", "id"), ("capture_id", "captures", "id")],
+    )
+    db["errors"].create_index(["crawl_id"])
+    db["posts"].enable_fts(["title", "author", "text"], create_triggers=True, tokenize="porter")
+    db["comments"].enable_fts(["author", "text"], create_triggers=True, tokenize="porter")
+
+
+_POST_COLUMNS = (
+    "url", "site", "platform", "extractor", "title", "author", "published", "modified",
+    "text", "html", "stated_comment_count", "comments_open", "first_seen", "last_seen",
+    "capture_id",
+)  # fmt: skip
+_POST_UPDATED = [c for c in _POST_COLUMNS if c not in ("url", "site", "first_seen", "last_seen")]
+_UPSERT_POST = (
+    f"INSERT INTO posts ({', '.join(_POST_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _POST_COLUMNS)}) "
+    "ON CONFLICT(url) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _POST_UPDATED)
+    + ", first_seen = min(first_seen, excluded.first_seen)"
+    + ", last_seen = max(last_seen, excluded.last_seen) RETURNING id"
+)
+_COMMENT_COLUMNS = (
+    "post_id", "source_id", "parent_source_id", "depth", "comment_page", "page_position",
+    "author", "author_url", "published", "text", "html", "permalink", "first_seen",
+    "last_seen", "capture_id",
+)  # fmt: skip
+_COMMENT_UPDATED = [
+    c for c in _COMMENT_COLUMNS if c not in ("post_id", "source_id", "first_seen", "last_seen")
+]
+_UPSERT_COMMENT = (
+    f"INSERT INTO comments ({', '.join(_COMMENT_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _COMMENT_COLUMNS)}) "
+    "ON CONFLICT(post_id, source_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _COMMENT_UPDATED)
+    + ", first_seen = min(first_seen, excluded.first_seen)"
+    + ", last_seen = max(last_seen, excluded.last_seen)"
+)
+# Parents may arrive on a later comment page than their replies, so links and
+# thread order are recomputed for the whole post after every page.
+_LINK_PARENTS = """
+UPDATE comments SET parent_id = (
+    SELECT p.id FROM comments p
+    WHERE p.post_id = comments.post_id AND p.source_id = comments.parent_source_id
+) WHERE post_id = :post_id
+"""
+_RENUMBER = """
+WITH ordered AS (
+    SELECT id, row_number() OVER (ORDER BY comment_page, page_position, id) - 1 AS pos
+    FROM comments WHERE post_id = :post_id
+)
+UPDATE comments SET position = (SELECT pos FROM ordered WHERE ordered.id = comments.id)
+WHERE post_id = :post_id
+"""
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def site_of(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+class Store:
+    """An open archive database: schema migrations, upserts, counts."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite_utils.Database(self.path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA busy_timeout=10000")
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # crawls -----------------------------------------------------------------
+
+    def start_crawl(self, start_urls: Iterable[str], settings: dict[str, object]) -> int:
+        with self.db.atomic():
+            table = self.db["crawls"].insert(
+                {
+                    "started": now_iso(),
+                    "start_urls": json.dumps(list(start_urls)),
+                    "settings": json.dumps(settings, sort_keys=True, default=str),
+                    "outcome": "running",
+                }
+            )
+        return int(table.last_pk)
+
+    def finish_crawl(self, crawl_id: int, outcome: str) -> dict[str, int]:
+        counts = self.crawl_counts(crawl_id)
+        with self.db.atomic():
+            self.db["crawls"].update(
+                crawl_id, {"finished": now_iso(), "outcome": outcome, **counts}
+            )
+        return counts
+
+    def crawl_counts(self, crawl_id: int) -> dict[str, int]:
+        """What one crawl touched: pages captured, posts and comments read, errors."""
+
+        def count(sql: str) -> int:
+            return int(self.db.execute(sql, [crawl_id]).fetchone()[0])
+
+        read_by_crawl = "capture_id IN (SELECT id FROM captures WHERE crawl_id = ?)"
+        return {
+            "pages": count("SELECT count(*) FROM captures WHERE crawl_id = ?"),
+            "posts": count(f"SELECT count(*) FROM posts WHERE {read_by_crawl}"),
+            "comments": count(f"SELECT count(*) FROM comments WHERE {read_by_crawl}"),
+            "errors": count("SELECT count(*) FROM errors WHERE crawl_id = ?"),
+        }
+
+    def totals(self) -> dict[str, int]:
+        return {
+            name: self.db[name].count for name in ("posts", "comments", "captures", "errors")
+        }
+
+    # captures and errors -----------------------------------------------------
+
+    def add_capture(
+        self,
+        *,
+        crawl_id: int | None,
+        url: str,
+        status: int,
+        fetched_at: str,
+        content_type: str | None,
+        warc_file: str,
+        warc_offset: int,
+        warc_length: int,
+        warc_record_id: str,
+        payload_digest: str | None,
+    ) -> int:
+        row = dict(locals())
+        del row["self"]
+        with self.db.atomic():
+            cursor = self.db.execute(
+                f"INSERT INTO captures ({', '.join(row)}) VALUES ({', '.join('?' * len(row))}) "
+                "ON CONFLICT(warc_record_id) DO UPDATE SET url = excluded.url RETURNING id",
+                list(row.values()),
+            )
+            return int(cursor.fetchone()[0])
+
+    def add_error(
+        self,
+        crawl_id: int | None,
+        url: str,
+        kind: str,
+        detail: str,
+        capture_id: int | None = None,
+    ) -> None:
+        with self.db.atomic():
+            self.db["errors"].insert(
+                {
+                    "crawl_id": crawl_id,
+                    "url": url,
+                    "kind": kind,
+                    "detail": detail,
+                    "at": now_iso(),
+                    "capture_id": capture_id,
+                }
+            )
+
+    # threads -------------------------------------------------------------------
+
+    def save_thread(self, thread: Thread, capture_id: int | None, seen_at: str) -> int:
+        """Upsert one page's view of a thread and merge it into what is stored.
+
+        `seen_at` is the capture time, so rebuilding from WARCs gives the same rows.
+        """
+        post = asdict(thread.post)
+        post.update(
+            site=site_of(thread.post.url),
+            platform=thread.platform,
+            extractor=thread.extractor,
+            stated_comment_count=thread.stated_comment_count,
+            comments_open=thread.comments_open,
+            first_seen=seen_at,
+            last_seen=seen_at,
+            capture_id=capture_id,
+        )
+        with self.db.atomic():
+            post_id = int(self.db.execute(_UPSERT_POST, post).fetchone()[0])
+            rows = []
+            for index, comment in enumerate(thread.comments):
+                row = asdict(comment)
+                row.update(
+                    post_id=post_id,
+                    comment_page=thread.comment_page,
+                    page_position=index,
+                    first_seen=seen_at,
+                    last_seen=seen_at,
+                    capture_id=capture_id,
+                )
+                rows.append(row)
+            if rows:
+                self.db.conn.executemany(_UPSERT_COMMENT, rows)
+                self.db.execute(_LINK_PARENTS, {"post_id": post_id})
+                self.db.execute(_RENUMBER, {"post_id": post_id})
+        return post_id
+
+
+def open_store(data_dir: Path | str) -> Store:
+    return Store(Path(data_dir) / "archive.db")
+
+

@@ -1,0 +1,388 @@
+"""Writing WARC 1.1 files: warcinfo, response, request and revisit records.
+
+The one module that writes WARC. It knows nothing of Scrapy: callers describe
+each HTTP exchange as an `Exchange` and get back the `WarcLocation` of its
+response record. Records are built and serialised with warcio, then each is
+compressed as its own gzip member (at `gzip_level`, cheaper than warcio's 9).
+
+Files are written as ``NAME.warc.gz.open`` and renamed to ``NAME.warc.gz`` when
+finished; every complete record of an ``.open`` file left by a killed crawl is
+still readable, since the file is flushed after each exchange.
+
+Header strings carry the bytes as received, decoded with ISO-8859-1
+(``value.decode("latin-1")``), and are written back the same way, byte for byte.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import secrets
+import threading
+import uuid
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from http import HTTPStatus
+from importlib.metadata import PackageNotFoundError, version
+from io import BytesIO
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+logger = logging.getLogger(__name__)
+
+WARC_VERSION = "1.1"
+CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+CAPTURE_NOTE = (
+    "HTTP bodies are stored as received, Content-Encoding kept. Transfer-Encoding is removed "
+    "(bodies are de-chunked), so that header is dropped and Content-Length set to the stored "
+    "body's length. Missing HTTP reason phrases are filled from the standard table."
+)
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+
+def _version(dist: str, default: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        return default
+
+
+SOFTWARE = f"archiver/{_version('archiver', 'dev')} warcio/{_version('warcio', 'unknown')}"
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One HTTP request and the response to it, as on the wire."""
+
+    url: str  # absolute, with query string; a #fragment is not sent, so not recorded
+    method: str
+    request_headers: list[tuple[str, str]]  # repeated headers kept, in order
+    request_body: bytes
+    protocol: str  # "HTTP/1.1", "HTTP/1.0", "HTTP/2"
+    status: int
+    reason: str | None  # None: filled from http.HTTPStatus
+    response_headers: list[tuple[str, str]]  # repeated headers kept (Set-Cookie)
+    body: bytes  # as received: still gzip/br-encoded if Content-Encoding says so
+    fetched_at: datetime  # aware
+    ip_address: str | None = None
+    truncated: str | None = None  # "length", "time", "disconnect", "unspecified"
+
+
+@dataclass(frozen=True, slots=True)
+class WarcLocation:
+    """Where a response (or revisit) record went, for the `captures` table."""
+
+    filename: str  # final basename, without ".open"
+    offset: int  # byte offset of the record's gzip member
+    length: int  # length of that gzip member
+    record_id: str  # "<urn:uuid:...>"
+    payload_digest: str  # "sha1:BASE32..."
+    request_record_id: str
+
+
+class _WireHeaders(StatusAndHeaders):
+    """HTTP headers serialised as received: ISO-8859-1, never %-encoded like warcio's."""
+
+    def compute_headers_buffer(self, header_filter: object = None) -> None:
+        text = self.to_str(header_filter)
+        try:
+            self.headers_buff = text.encode("latin-1") + b"\r\n"
+        except UnicodeEncodeError:  # not a latin-1 decoding of wire bytes; keep the text
+            self.headers_buff = text.encode("utf-8") + b"\r\n"
+
+
+def sha1_digest(data: bytes) -> str:
+    """A WARC digest: ``sha1:`` and the base32 SHA-1 of `data`."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
+
+
+def warc_date(when: datetime) -> str:
+    """WARC 1.1 date: UTC, microseconds when there are any."""
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"fetched_at must be timezone-aware, got {when!r}")
+    return datetime_to_iso_date(when.astimezone(timezone.utc).replace(tzinfo=None), use_micros=True)
+
+
+def request_target(url: str) -> str:
+    """The origin-form target of `url`: path and query exactly as written, no fragment."""
+    rest = url.split("#", 1)[0].split("://", 1)[-1]
+    cut = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
+    target = rest[cut:]
+    return target if target.startswith("/") else "/" + target
+
+
+def _host(url: str) -> str:
+    rest = url.split("#", 1)[0].split("://", 1)[-1]
+    authority = rest.split("/", 1)[0].split("?", 1)[0]
+    return authority.rpartition("@")[2]
+
+
+def response_headers(exchange: Exchange) -> list[tuple[str, str]]:
+    """Headers as received, minus Transfer-Encoding, with Content-Length = len(body)."""
+    headers = [(n, v) for n, v in exchange.response_headers if n.lower() != "transfer-encoding"]
+    bodiless = exchange.method.upper() == "HEAD" or exchange.status < 200 or exchange.status in _NO_BODY_STATUSES
+    if bodiless and not exchange.body:
+        return headers  # a HEAD's Content-Length describes the GET; 204/304 must not gain one
+    length = str(len(exchange.body))
+    positions = [i for i, (n, _) in enumerate(headers) if n.lower() == "content-length"]
+    if not positions:
+        return [*headers, ("Content-Length", length)]
+    first = positions[0]
+    headers[first] = (headers[first][0], length)
+    return [h for i, h in enumerate(headers) if i == first or i not in positions]
+
+
+def _reason(exchange: Exchange) -> str:
+    if exchange.reason is not None:
+        return exchange.reason
+    try:
+        return HTTPStatus(exchange.status).phrase
+    except ValueError:
+        return ""
+
+
+def _new_id() -> str:
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+def _check_exchange(exchange: Exchange) -> None:
+    texts = [exchange.url, exchange.method, exchange.protocol, exchange.reason or "", exchange.truncated or ""]
+    for name, value in (*exchange.request_headers, *exchange.response_headers):
+        texts += (name, value)
+    for text in texts:
+        if "\r" in text or "\n" in text:
+            raise ValueError(f"line break in a WARC or HTTP header line of {exchange.url}: {text!r}")
+    warc_date(exchange.fetched_at)
+
+
+def _warcinfo_fields(extra: dict[str, str]) -> dict[str, str]:
+    fields = {"software": SOFTWARE, "format": "WARC File Format 1.1", "conformsTo": CONFORMS_TO}
+    for name, value in extra.items():
+        if not name or any(c in name for c in ": \t\r\n") or any(c in str(value) for c in "\r\n"):
+            raise ValueError(f"not a warc-fields line: {name!r}: {value!r}")
+        fields[name] = str(value)
+    note = fields.get("description")
+    fields["description"] = f"{note} {CAPTURE_NOTE}" if note else CAPTURE_NOTE
+    return fields
+
+
+class WarcWriter:
+    """Writes exchanges to per-record-gzipped WARC 1.1 files in `directory`, rotating at `max_size`.
+
+    Safe to share between threads (calls are serialised). Files open lazily: a writer
+    that wrote nothing leaves no file.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        prefix: str = "archiver",
+        *,
+        max_size: int = 1_000_000_000,
+        gzip_level: int = 6,
+        warcinfo: dict[str, str] | None = None,
+    ) -> None:
+        if not prefix or "/" in prefix or os.sep in prefix:
+            raise ValueError(f"bad WARC file prefix: {prefix!r}")
+        if not 0 <= gzip_level <= 9:
+            raise ValueError(f"gzip_level must be 0-9, got {gzip_level}")
+        self.directory = Path(directory)
+        self.prefix = prefix
+        self.max_size = max_size
+        self.gzip_level = gzip_level
+        self._info = _warcinfo_fields(warcinfo or {})
+        self._token = secrets.token_hex(3)  # two writers started in the same second differ
+        self._serial = 0
+        self._buffer = BytesIO()
+        self._builder = WARCWriter(self._buffer, gzip=False, warc_version=WARC_VERSION)
+        self._lock = threading.Lock()
+        self._file: BinaryIO | None = None
+        self._name = ""
+        self._size = 0
+        self._exchanges = 0  # in the current file
+        self._warcinfo_id = ""
+        self._files: list[Path] = []
+        self._closed = False
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def files(self) -> list[Path]:
+        """Finished files so far, oldest first."""
+        return list(self._files)
+
+    def write_exchange(self, exchange: Exchange) -> WarcLocation:
+        """Write a response record and then its request record; return the response's location."""
+        _check_exchange(exchange)
+        return self._write(exchange)
+
+    def write_revisit(
+        self,
+        exchange: Exchange,
+        refers_to: WarcLocation,
+        refers_to_url: str,
+        refers_to_date: datetime | str,
+    ) -> WarcLocation:
+        """Write an identical-payload-digest revisit (HTTP headers only) and its request record.
+
+        `exchange.body` must be the payload just fetched: its digest has to match
+        `refers_to.payload_digest`, or this raises ValueError.
+        """
+        _check_exchange(exchange)
+        digest = sha1_digest(exchange.body)
+        if digest != refers_to.payload_digest:
+            raise ValueError(f"{exchange.url}: payload {digest} differs from {refers_to.payload_digest}")
+        if isinstance(refers_to_date, datetime):
+            refers_to_date = warc_date(refers_to_date)
+        extra = [
+            ("WARC-Refers-To", refers_to.record_id),
+            ("WARC-Refers-To-Target-URI", refers_to_url),
+            ("WARC-Refers-To-Date", refers_to_date),
+            ("WARC-Profile", REVISIT_PROFILE),
+            ("WARC-Payload-Digest", digest),
+        ]
+        return self._write(exchange, extra)
+
+    def close(self) -> None:
+        """Finish the current file (renaming it from ``.open``). Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._file is not None:
+                self._finish()
+
+    def __enter__(self) -> WarcWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- records
+
+    def _write(self, exchange: Exchange, revisit: list[tuple[str, str]] | None = None) -> WarcLocation:
+        with self._lock:
+            if self._closed:
+                raise ValueError("WarcWriter is closed")
+            if self._file is None:
+                self._open()
+            members, main = self._pair(exchange, revisit)
+            if self._exchanges and self._size + sum(map(len, members)) > self.max_size:
+                self._finish()
+                self._open()
+                members, main = self._pair(exchange, revisit)  # again: new WARC-Warcinfo-ID
+            assert self._file is not None
+            offset = self._size
+            for member in members:
+                self._file.write(member)
+            self._file.flush()
+            self._size += sum(map(len, members))
+            self._exchanges += 1
+            return WarcLocation(
+                filename=self._name,
+                offset=offset,
+                length=len(members[0]),
+                record_id=main.rec_headers.get_header("WARC-Record-ID"),
+                payload_digest=main.rec_headers.get_header("WARC-Payload-Digest"),
+                request_record_id=main.rec_headers.get_header("WARC-Concurrent-To"),
+            )
+
+    def _pair(
+        self, exchange: Exchange, revisit: list[tuple[str, str]] | None
+    ) -> tuple[list[bytes], ArcWarcRecord]:
+        ids = (_new_id(), _new_id())  # (response or revisit, request)
+        date = warc_date(exchange.fetched_at)
+        main = self._response(exchange, ids, date, revisit)
+        members = [self._serialise(main), self._serialise(self._request(exchange, ids, date))]
+        return members, main
+
+    def _warc_headers(
+        self, rec_type: str, record_id: str, concurrent_to: str, exchange: Exchange, date: str
+    ) -> StatusAndHeaders:
+        headers = [
+            ("WARC-Type", rec_type),
+            ("WARC-Record-ID", record_id),
+            ("WARC-Date", date),
+            ("WARC-Target-URI", exchange.url.split("#", 1)[0]),
+        ]
+        if exchange.ip_address:
+            headers.append(("WARC-IP-Address", exchange.ip_address))
+        headers += [("WARC-Warcinfo-ID", self._warcinfo_id), ("WARC-Concurrent-To", concurrent_to)]
+        return StatusAndHeaders("", headers, protocol=f"WARC/{WARC_VERSION}")
+
+    def _response(
+        self, exchange: Exchange, ids: tuple[str, str], date: str, revisit: list[tuple[str, str]] | None = None
+    ) -> ArcWarcRecord:
+        rec_type = "revisit" if revisit else "response"
+        warc_headers = self._warc_headers(rec_type, ids[0], ids[1], exchange, date)
+        warc_headers.headers += revisit or []
+        if exchange.truncated and not revisit:
+            warc_headers.add_header("WARC-Truncated", exchange.truncated)
+        http = _WireHeaders(
+            f"{exchange.status} {_reason(exchange)}", response_headers(exchange), protocol=exchange.protocol
+        )
+        payload = None if revisit else BytesIO(exchange.body)
+        length = None if revisit else len(exchange.body)
+        return self._builder.create_warc_record(
+            "", rec_type, payload=payload, length=length, warc_headers=warc_headers, http_headers=http
+        )
+
+    def _request(self, exchange: Exchange, ids: tuple[str, str], date: str) -> ArcWarcRecord:
+        headers = list(exchange.request_headers)
+        if not any(name.lower() == "host" for name, _ in headers):
+            headers.insert(0, ("Host", _host(exchange.url)))
+        line = f"{exchange.method} {request_target(exchange.url)} {exchange.protocol}"
+        return self._builder.create_warc_record(
+            "",
+            "request",
+            payload=BytesIO(exchange.request_body),
+            length=len(exchange.request_body),
+            warc_headers=self._warc_headers("request", ids[1], ids[0], exchange, date),
+            http_headers=_WireHeaders(line, headers),
+        )
+
+    def _serialise(self, record: ArcWarcRecord) -> bytes:
+        """The record as its own gzip member, compressed at `gzip_level`."""
+        self._builder.write_record(record)
+        data = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return zlib.compress(data, self.gzip_level, wbits=zlib.MAX_WBITS | 16)
+
+    # -- files
+
+    def _open(self) -> None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+        self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self._token}.warc.gz"
+        self._serial += 1
+        self._file = open(self.directory / f"{self._name}.open", "xb")  # noqa: SIM115
+        info = self._builder.create_warcinfo_record(self._name, self._info)
+        self._warcinfo_id = info.rec_headers.get_header("WARC-Record-ID")
+        member = self._serialise(info)
+        self._file.write(member)
+        self._file.flush()
+        self._size, self._exchanges = len(member), 0
+
+    def _finish(self) -> None:
+        assert self._file is not None
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        self._file = None
+        final = self.directory / self._name
+        if final.exists():
+            raise FileExistsError(f"{final} already exists; left {final.name}.open in place")
+        os.rename(self.directory / f"{self._name}.open", final)
+        self._files.append(final)
+        logger.info("finished WARC file %s (%d bytes, %d exchanges)", final, self._size, self._exchanges)

@@ -1,0 +1,140 @@
+"""The `blog` spider: a blog's posts and every page of their comment threads.
+
+    scrapy crawl blog -a url=https://blog.example/ -s ARCHIVER_DATA=data
+
+A start URL that is a post archives that thread only; a home page or other
+index crawls the whole site (index pagination, feeds, sitemaps, post links);
+a feed or sitemap archives the posts it lists.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Iterator
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request, Spider
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from archiver.discovery import SITEMAP_GUESSES, Scope, html_links, is_xml, xml_links
+from archiver.exceptions import ExtractionError
+from archiver.extensions import CAPTURE_ID, FETCHED_AT
+from archiver.extract import extract
+from archiver.items import ErrorItem, ThreadItem
+from archiver.page import page_from_response
+from archiver.settings import Config
+
+logger = logging.getLogger(__name__)
+
+DISCOVER = "archiver_discover"  # follow this page's links to find more posts
+OPTIONAL = "archiver_optional"  # a guess (e.g. /wp-sitemap.xml): a 404 is no error
+POST_URL = "archiver_post"  # the thread a comment page belongs to
+COMMENT_PAGE_PRIORITY = 10  # finish threads before wandering further
+
+
+class BlogSpider(Spider):
+    name = "blog"
+
+    def __init__(self, url: str | None = None, urls: Iterable[str] = (), **kwargs: object):
+        super().__init__(**kwargs)
+        given = [u.strip() for u in (url or "").replace(" ", ",").split(",") if u.strip()]
+        given += list(urls)
+        if not given:
+            raise ValueError("no start URL: pass -a url=https://blog.example/ (comma-separated)")
+        self.start_urls = [u if "://" in u else f"https://{u}" for u in given]
+        self.scope = Scope.of(self.start_urls)
+        self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.start_urls})
+        self.seen: set[str] = set()
+        self.comment_pages: Counter[str] = Counter()
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.start_urls:
+            self.seen.add(url)
+            yield Request(url, callback=self.parse, errback=self.failed, meta={"start": True})
+            if urlsplit(url).path in ("", "/"):
+                for guess in SITEMAP_GUESSES:
+                    yield from self.follow(urljoin(url, guess), {OPTIONAL: True})
+
+    def follow(self, url: str, meta: dict[str, object], priority: int = 0) -> Iterator[Request]:
+        """A request for `url` unless it is out of scope or already requested."""
+        accepted = self.scope.accept(url)
+        if accepted is None or accepted in self.seen:
+            return
+        self.seen.add(accepted)
+        yield Request(
+            accepted, callback=self.parse, errback=self.failed, meta=meta, priority=priority
+        )
+
+    def parse(self, response: Response) -> Iterator[Request | ThreadItem | ErrorItem]:
+        meta = response.meta
+        page = page_from_response(response, meta.get(FETCHED_AT, ""), meta.get(CAPTURE_ID))
+        if page.status >= 400:
+            if not meta.get(OPTIONAL):
+                yield ErrorItem(page.url, f"http {page.status}", "server answered with an error status", page.capture_id)
+            return
+        if is_xml(page):
+            sitemaps, pages = xml_links(page)
+            for url in sitemaps:
+                yield from self.follow(url, {})
+            for url in pages:
+                yield from self.follow(url, {})
+            return
+        if not page.is_html():
+            if meta.get("start"):
+                yield ErrorItem(page.url, "not html", f"content type {page.content_type!r}", page.capture_id)
+            return
+        thread = None
+        try:
+            thread = extract(page)
+        except ExtractionError as exc:
+            yield ErrorItem(page.url, "extraction", exc.reason, page.capture_id)
+        except Exception as exc:  # an extractor bug must not cost the rest of the crawl
+            logger.exception("extractor failed on %s", page.url)
+            yield ErrorItem(page.url, "extraction", f"extractor bug: {exc!r}", page.capture_id)
+        if thread is not None:
+            yield ThreadItem(thread, page.capture_id, page.fetched_at)
+            yield from self.follow_comment_pages(thread.post.url, thread.comment_page_urls)
+        # A start page that is not a thread is an index: crawl the site from it.
+        discover = meta.get(DISCOVER) or (meta.get("start") and thread is None)
+        if discover:
+            for url in html_links(page):
+                yield from self.follow(url, {DISCOVER: True})
+
+    def follow_comment_pages(self, post_url: str, urls: Iterable[str]) -> Iterator[Request]:
+        limit = Config.from_settings(self.settings).max_comment_pages
+        for url in urls:
+            if self.comment_pages[post_url] >= limit:
+                logger.warning("%s: stopped following comment pages after %d", post_url, limit)
+                return
+            for request in self.follow(url, {POST_URL: post_url}, COMMENT_PAGE_PRIORITY):
+                self.comment_pages[post_url] += 1
+                yield request
+
+    def failed(self, failure: Failure) -> Iterator[ErrorItem]:
+        request = failure.request  # type: ignore[attr-defined]
+        if request.meta.get(OPTIONAL):
+            return
+        yield ErrorItem(request.url, failure_kind(failure), failure.getErrorMessage())
+
+
+def failure_kind(failure: Failure) -> str:
+    """A short, stable name for why a request produced no response."""
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.internet import error
+    from twisted.web._newclient import ResponseNeverReceived
+
+    kinds = [
+        (error.DNSLookupError, "dns"),
+        ((error.TimeoutError, error.TCPTimedOutError), "timeout"),
+        (error.ConnectionRefusedError, "connection refused"),
+        ((error.ConnectionLost, error.ConnectionDone, ResponseNeverReceived), "reset"),
+        (IgnoreRequest, "refused"),
+    ]
+    for types, kind in kinds:
+        if failure.check(*(types if isinstance(types, tuple) else (types,))):
+            if kind == "refused" and "robots" in failure.getErrorMessage().lower():
+                return "robots"
+            return kind
+    return failure.type.__name__ if failure.type else "failure"
