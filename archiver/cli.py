@@ -153,3 +153,38 @@ def _crawl(urls: list[str], data_dir: Path, options: dict[str, Any]) -> None:
     if counts["errors"]:
         click.echo(f"  errors:  sqlite3 {db} 'select url, kind, detail from errors'")
     click.echo(f"Browse it: archiver serve {data_dir}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@data_option
+def reextract(paths: tuple[Path, ...], data_dir: Path) -> None:
+    """Rebuild the archive from WARC files alone, with no network.
+
+    PATHS are WARC files or directories holding them: ours, or any standard
+    WARC such as wget's --warc-file output. Threads are extracted with the
+    current extractors and merged into DATA/archive.db.
+
+    Example:
+
+        archiver reextract data/warc --data rebuilt/
+    """
+    from .reextract import reextract as run_reextract
+    from .store import Store
+
+    store = Store(data_dir / "archive.db")
+    crawl_id = store.start_crawl(
+        [str(p) for p in paths], {"mode": "reextract", "extractors": "current"}
+    )
+    try:
+        counts = run_reextract(paths, store, crawl_id)
+    except FileNotFoundError as exc:
+        store.finish_crawl(crawl_id, "failed")
+        raise click.ClickException(str(exc)) from exc
+    totals = store.finish_crawl(crawl_id, "finished")
+    store.close()
+    click.echo(
+        f"Read {counts.responses} responses from {counts.files} WARC files: "
+        f"{totals['posts']} posts and {totals['comments']} comments stored, "
+        f"{counts.errors} errors.\n  archive: {data_dir / 'archive.db'}"
+    )

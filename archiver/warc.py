@@ -49,6 +49,8 @@ CAPTURE_NOTE = (
 )
 _NO_BODY_STATUSES = frozenset({204, 304})
 
+Fields = list[tuple[str, str]]  # header lines in order, repeats kept
+
 
 def _version(dist: str, default: str) -> str:
     try:
@@ -66,12 +68,12 @@ class Exchange:
 
     url: str  # absolute, with query string; a #fragment is not sent, so not recorded
     method: str
-    request_headers: list[tuple[str, str]]  # repeated headers kept, in order
+    request_headers: Fields  # repeated headers kept, in order
     request_body: bytes
     protocol: str  # "HTTP/1.1", "HTTP/1.0", "HTTP/2"
     status: int
     reason: str | None  # None: filled from http.HTTPStatus
-    response_headers: list[tuple[str, str]]  # repeated headers kept (Set-Cookie)
+    response_headers: Fields  # repeated headers kept (Set-Cookie)
     body: bytes  # as received: still gzip/br-encoded if Content-Encoding says so
     fetched_at: datetime  # aware
     ip_address: str | None = None
@@ -127,10 +129,11 @@ def _host(url: str) -> str:
     return authority.rpartition("@")[2]
 
 
-def response_headers(exchange: Exchange) -> list[tuple[str, str]]:
+def response_headers(exchange: Exchange) -> Fields:
     """Headers as received, minus Transfer-Encoding, with Content-Length = len(body)."""
     headers = [(n, v) for n, v in exchange.response_headers if n.lower() != "transfer-encoding"]
-    bodiless = exchange.method.upper() == "HEAD" or exchange.status < 200 or exchange.status in _NO_BODY_STATUSES
+    status = exchange.status
+    bodiless = exchange.method.upper() == "HEAD" or status < 200 or status in _NO_BODY_STATUSES
     if bodiless and not exchange.body:
         return headers  # a HEAD's Content-Length describes the GET; 204/304 must not gain one
     length = str(len(exchange.body))
@@ -156,13 +159,18 @@ def _new_id() -> str:
 
 
 def _check_exchange(exchange: Exchange) -> None:
-    texts = [exchange.url, exchange.method, exchange.protocol, exchange.reason or "", exchange.truncated or ""]
+    ex = exchange
+    texts = [ex.url, ex.method, ex.protocol, ex.reason, ex.truncated, ex.ip_address]
     for name, value in (*exchange.request_headers, *exchange.response_headers):
         texts += (name, value)
-    for text in texts:
-        if "\r" in text or "\n" in text:
-            raise ValueError(f"line break in a WARC or HTTP header line of {exchange.url}: {text!r}")
+    _check_lines(exchange.url, texts)
     warc_date(exchange.fetched_at)
+
+
+def _check_lines(url: str, texts: list[str | None]) -> None:
+    for text in texts:
+        if text and ("\r" in text or "\n" in text):
+            raise ValueError(f"line break in a WARC or HTTP header line of {url}: {text!r}")
 
 
 def _warcinfo_fields(extra: dict[str, str]) -> dict[str, str]:
@@ -171,8 +179,7 @@ def _warcinfo_fields(extra: dict[str, str]) -> dict[str, str]:
         if not name or any(c in name for c in ": \t\r\n") or any(c in str(value) for c in "\r\n"):
             raise ValueError(f"not a warc-fields line: {name!r}: {value!r}")
         fields[name] = str(value)
-    note = fields.get("description")
-    fields["description"] = f"{note} {CAPTURE_NOTE}" if note else CAPTURE_NOTE
+    fields.setdefault("capture-note", CAPTURE_NOTE)
     return fields
 
 
@@ -240,7 +247,9 @@ class WarcWriter:
         _check_exchange(exchange)
         digest = sha1_digest(exchange.body)
         if digest != refers_to.payload_digest:
-            raise ValueError(f"{exchange.url}: payload {digest} differs from {refers_to.payload_digest}")
+            raise ValueError(
+                f"{exchange.url}: payload {digest} differs from {refers_to.payload_digest}"
+            )
         if isinstance(refers_to_date, datetime):
             refers_to_date = warc_date(refers_to_date)
         extra = [
@@ -250,6 +259,7 @@ class WarcWriter:
             ("WARC-Profile", REVISIT_PROFILE),
             ("WARC-Payload-Digest", digest),
         ]
+        _check_lines(exchange.url, [value for _, value in extra])
         return self._write(exchange, extra)
 
     def close(self) -> None:
@@ -265,13 +275,16 @@ class WarcWriter:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
     # -- records
 
-    def _write(self, exchange: Exchange, revisit: list[tuple[str, str]] | None = None) -> WarcLocation:
+    def _write(self, exchange: Exchange, revisit: Fields | None = None) -> WarcLocation:
         with self._lock:
             if self._closed:
                 raise ValueError("WarcWriter is closed")
@@ -299,7 +312,7 @@ class WarcWriter:
             )
 
     def _pair(
-        self, exchange: Exchange, revisit: list[tuple[str, str]] | None
+        self, exchange: Exchange, revisit: Fields | None
     ) -> tuple[list[bytes], ArcWarcRecord]:
         ids = (_new_id(), _new_id())  # (response or revisit, request)
         date = warc_date(exchange.fetched_at)
@@ -322,20 +335,19 @@ class WarcWriter:
         return StatusAndHeaders("", headers, protocol=f"WARC/{WARC_VERSION}")
 
     def _response(
-        self, exchange: Exchange, ids: tuple[str, str], date: str, revisit: list[tuple[str, str]] | None = None
+        self, exchange: Exchange, ids: tuple[str, str], date: str, revisit: Fields | None
     ) -> ArcWarcRecord:
         rec_type = "revisit" if revisit else "response"
         warc_headers = self._warc_headers(rec_type, ids[0], ids[1], exchange, date)
         warc_headers.headers += revisit or []
         if exchange.truncated and not revisit:
             warc_headers.add_header("WARC-Truncated", exchange.truncated)
-        http = _WireHeaders(
-            f"{exchange.status} {_reason(exchange)}", response_headers(exchange), protocol=exchange.protocol
-        )
+        status_line = f"{exchange.status} {_reason(exchange)}"
+        http = _WireHeaders(status_line, response_headers(exchange), protocol=exchange.protocol)
         payload = None if revisit else BytesIO(exchange.body)
         length = None if revisit else len(exchange.body)
         return self._builder.create_warc_record(
-            "", rec_type, payload=payload, length=length, warc_headers=warc_headers, http_headers=http
+            "", rec_type, payload, length, warc_headers=warc_headers, http_headers=http
         )
 
     def _request(self, exchange: Exchange, ids: tuple[str, str], date: str) -> ArcWarcRecord:
@@ -385,4 +397,6 @@ class WarcWriter:
             raise FileExistsError(f"{final} already exists; left {final.name}.open in place")
         os.rename(self.directory / f"{self._name}.open", final)
         self._files.append(final)
-        logger.info("finished WARC file %s (%d bytes, %d exchanges)", final, self._size, self._exchanges)
+        logger.info(
+            "finished WARC file %s (%d bytes, %d exchanges)", final, self._size, self._exchanges
+        )

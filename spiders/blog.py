@@ -19,9 +19,8 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from archiver.discovery import SITEMAP_GUESSES, Scope, html_links, is_xml, xml_links
-from archiver.exceptions import ExtractionError
 from archiver.extensions import CAPTURE_ID, FETCHED_AT
-from archiver.extract import extract
+from archiver.harvest import harvest
 from archiver.items import ErrorItem, ThreadItem
 from archiver.page import page_from_response
 from archiver.settings import Config
@@ -70,32 +69,21 @@ class BlogSpider(Spider):
     def parse(self, response: Response) -> Iterator[Request | ThreadItem | ErrorItem]:
         meta = response.meta
         page = page_from_response(response, meta.get(FETCHED_AT, ""), meta.get(CAPTURE_ID))
-        if page.status >= 400:
-            if not meta.get(OPTIONAL):
-                yield ErrorItem(page.url, f"http {page.status}", "server answered with an error status", page.capture_id)
+        if page.status >= 400 and meta.get(OPTIONAL):
             return
-        if is_xml(page):
+        if page.status < 400 and is_xml(page):
             sitemaps, pages = xml_links(page)
-            for url in sitemaps:
-                yield from self.follow(url, {})
-            for url in pages:
+            for url in sitemaps + pages:
                 yield from self.follow(url, {})
             return
-        if not page.is_html():
-            if meta.get("start"):
-                yield ErrorItem(page.url, "not html", f"content type {page.content_type!r}", page.capture_id)
-            return
-        thread = None
-        try:
-            thread = extract(page)
-        except ExtractionError as exc:
-            yield ErrorItem(page.url, "extraction", exc.reason, page.capture_id)
-        except Exception as exc:  # an extractor bug must not cost the rest of the crawl
-            logger.exception("extractor failed on %s", page.url)
-            yield ErrorItem(page.url, "extraction", f"extractor bug: {exc!r}", page.capture_id)
+        result = harvest(page, expect_html=bool(meta.get("start")))
+        thread = result.thread if isinstance(result, ThreadItem) else None
+        if result is not None:
+            yield result
         if thread is not None:
-            yield ThreadItem(thread, page.capture_id, page.fetched_at)
             yield from self.follow_comment_pages(thread.post.url, thread.comment_page_urls)
+        if page.status >= 400 or not page.is_html():
+            return
         # A start page that is not a thread is an index: crawl the site from it.
         discover = meta.get(DISCOVER) or (meta.get("start") and thread is None)
         if discover:
