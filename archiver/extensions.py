@@ -174,7 +174,7 @@ class Progress:
         queued = get("scheduler/enqueued", 0) - get("scheduler/dequeued", 0)
         return (
             f"{pages} pages ({rate:.1f}/s), {get('archiver/posts', 0)} post pages, "
-            f"{get('archiver/comments', 0)} comments, {get('archiver/errors', 0)} errors, "
+            f"{get('archiver/comments', 0)} comments read, {get('archiver/errors', 0)} errors, "
             f"{max(queued, 0)} queued"
         )
 

@@ -72,7 +72,7 @@ def run_crawl(urls: Sequence[str], settings: Settings) -> CrawlResult:
     from spiders.blog import BlogSpider
 
     started = time.monotonic()
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
     crawler = process.create_crawler(BlogSpider)
     process.crawl(crawler, urls=list(urls))

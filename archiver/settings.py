@@ -51,7 +51,7 @@ EXTENSIONS = {
 }
 ITEM_PIPELINES = {"archiver.pipelines.ArchivePipeline": 300}
 DOWNLOADER_MIDDLEWARES = {"archiver.middlewares.PrivateAddressMiddleware": 50}
-DNS_RESOLVER = "archiver.middlewares.PublicOnlyResolver"
+TWISTED_DNS_RESOLVER = "archiver.middlewares.PublicOnlyResolver"
 
 LOG_LEVEL = "INFO"
 

@@ -54,7 +54,8 @@ class BlogSpider(Spider):
             yield Request(url, callback=self.parse, errback=self.failed, meta={"start": True})
             if urlsplit(url).path in ("", "/"):
                 for guess in SITEMAP_GUESSES:
-                    yield from self.follow(urljoin(url, guess), {OPTIONAL: True})
+                    for request in self.follow(urljoin(url, guess), {OPTIONAL: True}):
+                        yield request
 
     def follow(self, url: str, meta: dict[str, object], priority: int = 0) -> Iterator[Request]:
         """A request for `url` unless it is out of scope or already requested."""

@@ -110,7 +110,10 @@ def test_warc_holds_every_exchange_as_sent(seed_crawl, seed_server):
     responses, requests = {}, {}
     for path in files:
         check = subprocess.run(
-            [sys.executable, "-m", "warcio", "check", str(path)], capture_output=True, text=True
+            [sys.executable, "-c", "import sys; from warcio.cli import main; main(sys.argv[1:])",
+             "check", "-v", str(path)],
+            capture_output=True,
+            text=True,
         )
         assert check.returncode == 0, check.stdout + check.stderr
         with path.open("rb") as fh:
