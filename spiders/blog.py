@@ -14,8 +14,9 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, exceptions
 from scrapy.http import Response
+from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
 from archiver.discovery import SITEMAP_GUESSES, Scope, html_links, is_xml, xml_links
@@ -110,20 +111,23 @@ class BlogSpider(Spider):
 
 def failure_kind(failure: Failure) -> str:
     """A short, stable name for why a request produced no response."""
-    from scrapy.exceptions import IgnoreRequest
-    from twisted.internet import error
-    from twisted.web._newclient import ResponseNeverReceived
-
-    kinds = [
-        (error.DNSLookupError, "dns"),
-        ((error.TimeoutError, error.TCPTimedOutError), "timeout"),
-        (error.ConnectionRefusedError, "connection refused"),
-        ((error.ConnectionLost, error.ConnectionDone, ResponseNeverReceived), "reset"),
-        (IgnoreRequest, "refused"),
-    ]
-    for types, kind in kinds:
-        if failure.check(*(types if isinstance(types, tuple) else (types,))):
-            if kind == "refused" and "robots" in failure.getErrorMessage().lower():
+    message = failure.getErrorMessage().lower()
+    for types, kind in FAILURE_KINDS:
+        if failure.check(*types):
+            if kind == "refused" and "robots" in message:
                 return "robots"
+            if kind == "cancelled" and "maxsize" in message:
+                return "too large"
             return kind
     return failure.type.__name__ if failure.type else "failure"
+
+
+FAILURE_KINDS: list[tuple[tuple[type[BaseException], ...], str]] = [
+    ((exceptions.CannotResolveHostError, DNSLookupError), "dns"),
+    ((exceptions.DownloadTimeoutError,), "timeout"),
+    ((exceptions.DownloadConnectionRefusedError,), "connection refused"),
+    ((exceptions.ResponseDataLossError,), "truncated"),
+    ((exceptions.DownloadFailedError,), "reset"),
+    ((exceptions.DownloadCancelledError,), "cancelled"),
+    ((exceptions.IgnoreRequest,), "refused"),
+]
