@@ -56,11 +56,15 @@ class Scope:
     def of(cls, start_urls: Iterable[str]) -> Scope:
         return cls(frozenset(urlsplit(u).netloc.lower() for u in start_urls))
 
+    def covers(self, url: str) -> bool:
+        """Whether `url` is on one of the crawl's sites (any path)."""
+        return urlsplit(url).netloc.lower() in self.hosts
+
     def accept(self, url: str) -> str | None:
         """The URL to request (fragment removed), or None if it is not worth fetching."""
         url, _ = urldefrag(url)
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or parts.netloc.lower() not in self.hosts:
+        if parts.scheme not in ("http", "https") or not self.covers(url):
             return None
         path = parts.path or "/"
         if SKIP_PATH.search(path) or DATE_ARCHIVE.match(path) or ASSET.search(path):

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from scrapy import signals
+from scrapy.exceptions import StopDownload
 from twisted.internet import task
 
 from .settings import Config
@@ -29,6 +30,20 @@ logger = logging.getLogger(__name__)
 
 CAPTURE_ID = "archiver_capture_id"
 FETCHED_AT = "archiver_fetched_at"
+RECEIVED = "archiver_received"
+TRUNCATED = {
+    "length": ("too large", "body cut at ARCHIVER_MAX_PAGE_SIZE after {} bytes; kept as WARC-Truncated"),
+    "disconnect": ("truncated", "connection lost after {} bytes; partial body kept as WARC-Truncated"),
+}
+
+
+def truncation(response: Response) -> str | None:
+    """Why the body is incomplete, in WARC-Truncated terms, or None if it is whole."""
+    if "download_stopped" in response.flags:
+        return "length"
+    if "dataloss" in response.flags:
+        return "disconnect"
+    return None
 
 
 def exchange_from_scrapy(request: Request, response: Response, fetched_at: datetime) -> Exchange:
@@ -53,6 +68,7 @@ def exchange_from_scrapy(request: Request, response: Response, fetched_at: datet
         body=response.body,
         fetched_at=fetched_at,
         ip_address=str(response.ip_address) if response.ip_address else None,
+        truncated=truncation(response),
     )
 
 
@@ -83,6 +99,8 @@ class ArchiveExtension:
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)
+        crawler.signals.connect(ext.bytes_received, signal=signals.bytes_received)
+        crawler.signals.connect(ext.request_dropped, signal=signals.request_dropped)
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
@@ -103,6 +121,22 @@ class ArchiveExtension:
         )
         self.stats.set_value("archiver/crawl_id", self.crawl_id)
 
+    def request_dropped(self, request: Request, spider: Spider) -> None:
+        """A redirect back into its own chain is dropped as a duplicate, with no errback."""
+        chain = request.meta.get("redirect_urls")
+        if chain and request.url in chain:
+            assert self.store is not None
+            detail = "redirects: " + " -> ".join([*chain, request.url])
+            self.store.add_error(self.crawl_id, chain[0], "redirect loop", detail)
+            self.stats.inc_value("archiver/errors")
+
+    def bytes_received(self, data: bytes, request: Request, spider: Spider) -> None:
+        """Stop a body at ARCHIVER_MAX_PAGE_SIZE but keep what arrived (WARC-Truncated: length)."""
+        received = request.meta.get(RECEIVED, 0) + len(data)
+        request.meta[RECEIVED] = received
+        if self.config.max_page_size and received > self.config.max_page_size:
+            raise StopDownload(fail=False)
+
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
         assert self.writer is not None and self.store is not None
         fetched_at = datetime.now(timezone.utc)
@@ -121,6 +155,11 @@ class ArchiveExtension:
         )
         request.meta[CAPTURE_ID] = capture_id
         request.meta[FETCHED_AT] = fetched_at.isoformat(timespec="seconds")
+        truncated = truncation(response)
+        if truncated:
+            kind, detail = TRUNCATED[truncated]
+            self.store.add_error(self.crawl_id, request.url, kind, detail.format(len(response.body)), capture_id)
+            self.stats.inc_value("archiver/errors")
         self.stats.inc_value("archiver/warc/records", 2)
         self.stats.inc_value("archiver/pages")
 

@@ -23,6 +23,10 @@ def harvest(page: Page, *, expect_html: bool = False) -> ThreadItem | ErrorItem 
     """
     if page.status >= 400:
         return ErrorItem(page.url, f"http {page.status}", "the server answered with an error status", page.capture_id)
+    if not page.body.strip():
+        return ErrorItem(page.url, "empty", f"HTTP {page.status} with an empty body", page.capture_id)
+    if page.is_html() and (b"\x00" in page.body[:4096] or b"<" not in page.body[:4096]):
+        return ErrorItem(page.url, "not html", f"served as {page.content_type} but is not HTML", page.capture_id)
     if not page.is_html():
         if expect_html:
             return ErrorItem(page.url, "not html", f"content type {page.content_type!r}", page.capture_id)

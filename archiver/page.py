@@ -69,7 +69,23 @@ def _detect_encoding(body: bytes, content_type: str) -> str:
             continue
         return enc
     guessed = UnicodeDammit(body, known_definite_encodings=declared).original_encoding
-    return guessed or "utf-8"
+    if guessed is None:
+        return "utf-8"
+    # Detectors cannot tell the Latin single-byte code pages apart on short
+    # texts; mislabelled Western pages are by far the most common case.
+    if codecs.lookup(guessed).name in LATIN_CODE_PAGES:
+        try:
+            codecs.decode(body, "cp1252")
+        except UnicodeDecodeError:
+            return guessed
+        return "cp1252"
+    return guessed
+
+
+LATIN_CODE_PAGES = frozenset(
+    {"cp1250", "cp1252", "cp1254", "cp1257", "latin-1", "iso8859-1", "iso8859-2", "iso8859-9",
+     "iso8859-13", "iso8859-15", "mac-roman"}
+)  # fmt: skip
 
 
 def page_from_response(response: Any, fetched_at: str, capture_id: int | None) -> Page:

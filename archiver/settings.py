@@ -32,8 +32,12 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
-DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
+# DOWNLOAD_MAXSIZE also bounds decompressed size (gzip bombs); ARCHIVER_MAX_PAGE_SIZE,
+# below it, cuts large bodies while keeping what arrived.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+# A connection lost mid-body still gives a response: archived as WARC-Truncated.
+DOWNLOAD_FAIL_ON_DATALOSS = False
 
 # Every status reaches the spider, so errors are recorded instead of dropped.
 HTTPERROR_ALLOW_ALL = True
@@ -50,7 +54,12 @@ EXTENSIONS = {
     "archiver.extensions.Progress": 200,
 }
 ITEM_PIPELINES = {"archiver.pipelines.ArchivePipeline": 300}
-DOWNLOADER_MIDDLEWARES = {"archiver.middlewares.PrivateAddressMiddleware": 50}
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "archiver.middlewares.PrivateAddressMiddleware": 50,
+    "archiver.middlewares.ScopeMiddleware": 60,
+    "archiver.middlewares.RetryAfterMiddleware": 560,  # just before RetryMiddleware (550)
+}
 TWISTED_DNS_RESOLVER = "archiver.middlewares.PublicOnlyResolver"
 
 LOG_LEVEL = "INFO"
@@ -61,6 +70,8 @@ ARCHIVER_WARC_MAX_SIZE = 1_000_000_000
 ARCHIVER_WARC_GZIP_LEVEL = 6
 ARCHIVER_ALLOW_PRIVATE = False
 ARCHIVER_MAX_COMMENT_PAGES = 1000
+ARCHIVER_MAX_PAGE_SIZE = 32 * 1024 * 1024
+ARCHIVER_MAX_RETRY_AFTER = 300.0
 ARCHIVER_PROGRESS = False
 ARCHIVER_PROGRESS_INTERVAL = 2.0
 
@@ -74,6 +85,8 @@ class Config:
     warc_gzip_level: int
     allow_private: bool
     max_comment_pages: int
+    max_page_size: int
+    max_retry_after: float
     progress: bool
     progress_interval: float
 
@@ -87,6 +100,8 @@ class Config:
             max_comment_pages=settings.getint(
                 "ARCHIVER_MAX_COMMENT_PAGES", ARCHIVER_MAX_COMMENT_PAGES
             ),
+            max_page_size=settings.getint("ARCHIVER_MAX_PAGE_SIZE", ARCHIVER_MAX_PAGE_SIZE),
+            max_retry_after=settings.getfloat("ARCHIVER_MAX_RETRY_AFTER", ARCHIVER_MAX_RETRY_AFTER),
             progress=settings.getbool("ARCHIVER_PROGRESS"),
             progress_interval=settings.getfloat(
                 "ARCHIVER_PROGRESS_INTERVAL", ARCHIVER_PROGRESS_INTERVAL

@@ -45,7 +45,6 @@ class BlogSpider(Spider):
             raise ValueError("no start URL: pass -a url=https://blog.example/ (comma-separated)")
         self.start_urls = [u if "://" in u else f"https://{u}" for u in given]
         self.scope = Scope.of(self.start_urls)
-        self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.start_urls})
         self.seen: set[str] = set()
         self.comment_pages: Counter[str] = Counter()
 
@@ -92,11 +91,16 @@ class BlogSpider(Spider):
             for url in html_links(page):
                 yield from self.follow(url, {DISCOVER: True})
 
-    def follow_comment_pages(self, post_url: str, urls: Iterable[str]) -> Iterator[Request]:
+    def follow_comment_pages(
+        self, post_url: str, urls: Iterable[str]
+    ) -> Iterator[Request | ErrorItem]:
         limit = Config.from_settings(self.settings).max_comment_pages
         for url in urls:
             if self.comment_pages[post_url] >= limit:
-                logger.warning("%s: stopped following comment pages after %d", post_url, limit)
+                if self.comment_pages[post_url] == limit:
+                    self.comment_pages[post_url] += 1  # report once
+                    yield ErrorItem(post_url, "limit", f"stopped after {limit} comment pages "
+                                    "(ARCHIVER_MAX_COMMENT_PAGES); the thread may be incomplete")
                 return
             for request in self.follow(url, {POST_URL: post_url}, COMMENT_PAGE_PRIORITY):
                 self.comment_pages[post_url] += 1
@@ -106,18 +110,20 @@ class BlogSpider(Spider):
         request = failure.request  # type: ignore[attr-defined]
         if request.meta.get(OPTIONAL):
             return
-        yield ErrorItem(request.url, failure_kind(failure), failure.getErrorMessage())
+        detail = failure.getErrorMessage()
+        chain = request.meta.get("redirect_urls")
+        if chain:  # record it under the URL that was asked for
+            detail += " (redirects: " + " -> ".join([*chain, request.url]) + ")"
+        yield ErrorItem(chain[0] if chain else request.url, failure_kind(failure), detail)
 
 
 def failure_kind(failure: Failure) -> str:
     """A short, stable name for why a request produced no response."""
-    message = failure.getErrorMessage().lower()
     for types, kind in FAILURE_KINDS:
         if failure.check(*types):
-            if kind == "refused" and "robots" in message:
-                return "robots"
-            if kind == "cancelled" and "maxsize" in message:
-                return "too large"
+            if kind == "refused":
+                message = failure.getErrorMessage().lower()
+                kind = next((k for word, k in REFUSALS if word in message), kind)
             return kind
     return failure.type.__name__ if failure.type else "failure"
 
@@ -128,6 +134,14 @@ FAILURE_KINDS: list[tuple[tuple[type[BaseException], ...], str]] = [
     ((exceptions.DownloadConnectionRefusedError,), "connection refused"),
     ((exceptions.ResponseDataLossError,), "truncated"),
     ((exceptions.DownloadFailedError,), "reset"),
-    ((exceptions.DownloadCancelledError,), "cancelled"),
+    ((exceptions.DownloadCancelledError,), "too large"),
     ((exceptions.IgnoreRequest,), "refused"),
+]
+# Why a request was ignored, from the words of Scrapy's and our middlewares.
+REFUSALS = [
+    ("robots", "robots"),
+    ("redirection", "redirect loop"),
+    ("offsite", "out of scope"),
+    ("maxsize", "too large"),
+    ("exceeded", "too large"),
 ]
