@@ -82,6 +82,7 @@ class ArchiveExtension:
         self.store: Store | None = None
         self.writer: WarcWriter | None = None
         self.crawl_id: int | None = None
+        self.archived: dict[str, dict[str, object]] = {}  # url -> capture, when resuming
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveExtension:
@@ -106,7 +107,19 @@ class ArchiveExtension:
     def spider_opened(self, spider: Spider) -> None:
         self.store = Store(self.config.db_path)
         start_urls = list(getattr(spider, "start_urls", []))
-        self.crawl_id = self.store.start_crawl(start_urls, self.settings_summary)
+        resumable = self.store.resumable_crawl(start_urls) if self.config.resume else None
+        if resumable is not None:
+            # The archive's ledger, not Scrapy's JOBDIR, says what was already fetched.
+            self.crawl_id = resumable
+            self.store.resume_crawl(resumable)
+            self.archived = self.store.latest_captures(resumable)
+            logger.warning(
+                "Resuming crawl %d: %d pages already archived are read back from the WARCs",
+                resumable, len(self.archived),
+            )
+            self.stats.set_value("archiver/resumed_pages", len(self.archived))
+        else:
+            self.crawl_id = self.store.start_crawl(start_urls, self.settings_summary)
         self.writer = WarcWriter(
             self.config.warc_dir,
             prefix=f"archiver-crawl{self.crawl_id}",

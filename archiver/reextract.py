@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.recordloader import ArchiveLoadFailed
+from warcio.recordloader import ArchiveLoadFailed, ArcWarcRecord
 
 from .harvest import harvest
 from .items import ErrorItem, ThreadItem
@@ -46,6 +46,31 @@ def warc_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+def page_from_record(record: ArcWarcRecord, capture_id: int | None = None) -> Page:
+    """A WARC response record as a Page (body with Content-Encoding removed, as Scrapy gives it)."""
+    headers: dict[str, str] = {}
+    for name, value in record.http_headers.headers:
+        key = name.lower()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return Page(
+        url=record.rec_headers.get_header("WARC-Target-URI"),
+        status=int(record.http_headers.get_statuscode() or 0),
+        headers=headers,
+        body=record.content_stream().read(),
+        fetched_at=_iso_seconds(record.rec_headers.get_header("WARC-Date")),
+        capture_id=capture_id,
+    )
+
+
+def read_page(path: Path, offset: int, capture_id: int | None = None) -> Page:
+    """The response record at `offset` of a WARC file (finished, or `.open` after a crash)."""
+    if not path.exists() and path.with_name(path.name + ".open").exists():
+        path = path.with_name(path.name + ".open")
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        return page_from_record(next(iter(ArchiveIterator(fh))), capture_id)
+
+
 def responses(path: Path) -> Iterator[tuple[Page, dict[str, object]]]:
     """Each HTTP response in a WARC file as a Page, with its `captures` row fields."""
     with path.open("rb") as fh:
@@ -53,27 +78,20 @@ def responses(path: Path) -> Iterator[tuple[Page, dict[str, object]]]:
         for record in records:
             if record.rec_type != "response" or record.http_headers is None:
                 continue
-            headers = {}
-            for name, value in record.http_headers.headers:
-                key = name.lower()
-                headers[key] = f"{headers[key]}, {value}" if key in headers else value
-            body = record.content_stream().read()  # Content-Encoding removed, as Scrapy does
-            url = record.rec_headers.get_header("WARC-Target-URI")
-            fetched_at = _iso_seconds(record.rec_headers.get_header("WARC-Date"))
-            status = int(record.http_headers.get_statuscode() or 0)
+            page = page_from_record(record)
             records.read_to_end()
             capture = {
-                "url": url,
-                "status": status,
-                "fetched_at": fetched_at,
-                "content_type": headers.get("content-type"),
+                "url": page.url,
+                "status": page.status,
+                "fetched_at": page.fetched_at,
+                "content_type": page.headers.get("content-type"),
                 "warc_file": path.name.removesuffix(".open"),
                 "warc_offset": records.get_record_offset(),
                 "warc_length": records.get_record_length(),
                 "warc_record_id": record.rec_headers.get_header("WARC-Record-ID"),
                 "payload_digest": record.rec_headers.get_header("WARC-Payload-Digest"),
             }
-            yield Page(url, status, headers, body, fetched_at), capture
+            yield page, capture
 
 
 def _iso_seconds(warc_date: str) -> str:
@@ -91,7 +109,7 @@ def reextract(paths: Iterable[Path], store: Store, crawl_id: int | None) -> Reex
             for page, capture in responses(path):
                 counts.responses += 1
                 capture_id = store.add_capture(crawl_id=crawl_id, **capture)  # type: ignore[arg-type]
-                page = Page(page.url, page.status, page.headers, page.body, page.fetched_at, capture_id)
+                page = replace(page, capture_id=capture_id)
                 result = harvest(page)
                 if isinstance(result, ThreadItem):
                     store.save_thread(result.thread, capture_id, result.seen_at)

@@ -58,6 +58,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "archiver.middlewares.PrivateAddressMiddleware": 50,
     "archiver.middlewares.ScopeMiddleware": 60,
+    "archiver.middlewares.ResumeMiddleware": 70,
     "archiver.middlewares.RetryAfterMiddleware": 560,  # just before RetryMiddleware (550)
 }
 TWISTED_DNS_RESOLVER = "archiver.middlewares.PublicOnlyResolver"
@@ -72,6 +73,7 @@ ARCHIVER_ALLOW_PRIVATE = False
 ARCHIVER_MAX_COMMENT_PAGES = 1000
 ARCHIVER_MAX_PAGE_SIZE = 32 * 1024 * 1024
 ARCHIVER_MAX_RETRY_AFTER = 300.0
+ARCHIVER_RESUME = True
 ARCHIVER_PROGRESS = False
 ARCHIVER_PROGRESS_INTERVAL = 2.0
 
@@ -87,6 +89,7 @@ class Config:
     max_comment_pages: int
     max_page_size: int
     max_retry_after: float
+    resume: bool
     progress: bool
     progress_interval: float
 
@@ -102,6 +105,7 @@ class Config:
             ),
             max_page_size=settings.getint("ARCHIVER_MAX_PAGE_SIZE", ARCHIVER_MAX_PAGE_SIZE),
             max_retry_after=settings.getfloat("ARCHIVER_MAX_RETRY_AFTER", ARCHIVER_MAX_RETRY_AFTER),
+            resume=settings.getbool("ARCHIVER_RESUME", ARCHIVER_RESUME),
             progress=settings.getbool("ARCHIVER_PROGRESS"),
             progress_interval=settings.getfloat(
                 "ARCHIVER_PROGRESS_INTERVAL", ARCHIVER_PROGRESS_INTERVAL

@@ -133,6 +133,17 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db["comments"].enable_fts(["author", "text"], create_triggers=True, tokenize="porter")
 
 
+@migrations()
+def m002_one_error_row_per_cause(db: sqlite_utils.Database) -> None:
+    """A resumed crawl re-reads archived pages; their errors must not be counted twice."""
+    db.execute(
+        "DELETE FROM errors WHERE id NOT IN "
+        "(SELECT min(id) FROM errors GROUP BY crawl_id, url, kind)"
+    )
+    db["errors"].create_index(["crawl_id", "url", "kind"], unique=True)
+    db["crawls"].add_column("resumed", int)
+
+
 _POST_COLUMNS = (
     "url", "site", "platform", "extractor", "title", "author", "published", "modified",
     "text", "html", "stated_comment_count", "comments_open", "first_seen", "last_seen",
@@ -218,6 +229,33 @@ class Store:
             )
         return int(table.last_pk)
 
+    def resumable_crawl(self, start_urls: Iterable[str]) -> int | None:
+        """The latest crawl of the same start URLs, if it never finished."""
+        row = self.db.execute(
+            "SELECT id, outcome FROM crawls WHERE start_urls = ? ORDER BY id DESC LIMIT 1",
+            [json.dumps(list(start_urls))],
+        ).fetchone()
+        return int(row[0]) if row and row[1] != "finished" else None
+
+    def resume_crawl(self, crawl_id: int) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE crawls SET outcome = 'running', finished = NULL, "
+                "resumed = coalesce(resumed, 0) + 1 WHERE id = ?",
+                [crawl_id],
+            )
+
+    def latest_captures(self, crawl_id: int) -> dict[str, dict[str, object]]:
+        """The last capture of each URL in a crawl: what a resumed crawl need not fetch."""
+        return {
+            row["url"]: row
+            for row in self.db.query(
+                "SELECT * FROM captures WHERE id IN "
+                "(SELECT max(id) FROM captures WHERE crawl_id = ? GROUP BY url)",
+                [crawl_id],
+            )
+        }
+
     def finish_crawl(self, crawl_id: int, outcome: str) -> dict[str, int]:
         counts = self.crawl_counts(crawl_id)
         with self.db.atomic():
@@ -280,15 +318,10 @@ class Store:
         capture_id: int | None = None,
     ) -> None:
         with self.db.atomic():
-            self.db["errors"].insert(
-                {
-                    "crawl_id": crawl_id,
-                    "url": url,
-                    "kind": kind,
-                    "detail": detail,
-                    "at": now_iso(),
-                    "capture_id": capture_id,
-                }
+            self.db.execute(
+                "INSERT OR IGNORE INTO errors (crawl_id, url, kind, detail, at, capture_id) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [crawl_id, url, kind, detail, now_iso(), capture_id],
             )
 
     # threads -------------------------------------------------------------------

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -34,6 +35,7 @@ class FixtureHandler(SimpleHTTPRequestHandler):
         pass
 
     def send_head(self):  # type: ignore[no-untyped-def]
+        time.sleep(self.server.delay)  # type: ignore[attr-defined]
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             if not self.path.split("?")[0].endswith("/"):
@@ -62,9 +64,12 @@ class FixtureServer:
     sent: dict[str, bytes]
 
 
-def start_server(directory: Path, *, use_gzip: bool = False) -> tuple[ThreadingHTTPServer, FixtureServer]:
+def start_server(
+    directory: Path, *, use_gzip: bool = False, delay: float = 0.0
+) -> tuple[ThreadingHTTPServer, FixtureServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(FixtureHandler, directory=str(directory)))
     server.gzip = use_gzip  # type: ignore[attr-defined]
+    server.delay = delay  # type: ignore[attr-defined]
     server.sent = {}  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, FixtureServer(f"http://127.0.0.1:{server.server_address[1]}/", server.sent)  # type: ignore[attr-defined]
