@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.html
 from lxml import etree
+from lxml.etree import XPath
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
@@ -23,16 +24,18 @@ __all__ = [
     "BLOCK_TAGS",
     "Selector",
     "absolute",
+    "any_of",
     "attr",
     "classes",
     "css",
     "drop",
     "first",
     "html_to_text",
+    "in_class",
     "inner_html",
-    "is_inside",
     "matches",
     "parse",
+    "parse_html",
     "strip_fragment",
     "text_of",
 ]
@@ -51,7 +54,20 @@ BLOCK_TAGS = frozenset(
 )  # fmt: skip
 _SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "svg"})
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
-_BR = None  # marker for a line break inside a paragraph
+_START_TAG = re.compile(r"""<[^\s>/]+(?:\s+[^\s=>]+(?:="[^"]*"|='[^']*'|=[^\s>]*)?)*\s*>""")
+# lxml.html picks each element's class in Python (forms, inputs, labels get their own),
+# which costs ~0.5 µs every time an element is touched; every element being a plain
+# HtmlElement makes walking a 300 KB page about 3x faster.
+_PARSER = lxml.html.HTMLParser()
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement,
+        comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
+)
+_BR = "\x00"  # a line break inside a paragraph (the parser never leaves a NUL in text)
 
 
 def parse(page: Page) -> HtmlElement:
@@ -60,12 +76,26 @@ def parse(page: Page) -> HtmlElement:
 
 
 def parse_html(text: str) -> HtmlElement:
-    # lxml refuses str input that carries an XML encoding declaration.
-    text = _XML_DECLARATION.sub("", text, count=1)
+    """Parse a whole document (never raises; an empty page gives an empty body)."""
+    if text[:200].lstrip().startswith("<?xml"):  # lxml refuses a declaration on str input
+        text = _XML_DECLARATION.sub("", text, count=1)
     try:
-        return lxml.html.document_fromstring(text)
+        return lxml.html.document_fromstring(text, parser=_PARSER)
     except (etree.ParserError, ValueError):
-        return lxml.html.document_fromstring("<html><body></body></html>")
+        return lxml.html.document_fromstring("<html><body></body></html>", parser=_PARSER)
+
+
+def any_of(tags: Iterable[str] = (), classes: Iterable[str] = ()) -> XPath:
+    """One compiled XPath matching any of `tags` or any element with one of `classes`
+    (below the context element). One pass instead of one pass per alternative, which
+    is what a CSS selector list costs.
+    """
+    tests = [f"self::{tag}" for tag in tags]
+    tests += [  # the plain substring test first: the token test is ~5x dearer
+        f"(contains(@class, '{name}') and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
+        for name in classes
+    ]
+    return XPath(f"descendant::*[{' or '.join(tests)}]")
 
 
 @lru_cache(maxsize=512)
@@ -109,14 +139,11 @@ def attr(el: HtmlElement | None, name: str) -> str | None:
     return value or None
 
 
-def is_inside(el: HtmlElement, ancestors: Iterable[HtmlElement]) -> bool:
-    """True when `el` is one of `ancestors` or lies within one of them."""
-    wanted = set(ancestors)
-    if not wanted:
-        return False
-    if el in wanted:
+def in_class(el: HtmlElement, names: frozenset[str] | set[str]) -> bool:
+    """True when `el` or one of its ancestors has one of the class `names`."""
+    if classes(el) & names:
         return True
-    return any(a in wanted for a in el.iterancestors())
+    return any(classes(a) & names for a in el.iterancestors())
 
 
 def drop(el: HtmlElement, *selectors: Selector | str) -> None:
@@ -128,7 +155,19 @@ def drop(el: HtmlElement, *selectors: Selector | str) -> None:
 
 def absolute(href: str, base: str) -> str:
     """`href` resolved against `base` (whitespace stripped)."""
-    return urljoin(base, (href or "").strip())
+    href = (href or "").strip()
+    if "/." not in href:  # the common cases without urljoin (~4 µs a call)
+        if href.startswith(("http://", "https://")):
+            return href
+        if href.startswith("/") and not href.startswith("//") and (origin := _origin(base)):
+            return origin + href
+    return urljoin(base, href)
+
+
+@lru_cache(maxsize=64)
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def strip_fragment(url: str) -> str:
@@ -140,6 +179,11 @@ def inner_html(el: HtmlElement | None) -> str:
     """The HTML inside `el`, without `el`'s own tag (not sanitised)."""
     if el is None:
         return ""
+    # One serialisation, then cut the outer tags off: ~3x faster than child by child.
+    markup = etree.tostring(el, encoding="unicode", method="html", with_tail=False)
+    start, end = _START_TAG.match(markup), f"</{el.tag}>"
+    if start is not None and markup.endswith(end):
+        return markup[start.end() : -len(end)].strip()
     out = [html.escape(el.text, quote=False)] if el.text else []
     out.extend(etree.tostring(child, encoding="unicode", method="html") for child in el)
     return "".join(out).strip()
@@ -164,18 +208,16 @@ def text_of(el: HtmlElement | None) -> str:
     if el is None:
         return ""
     paragraphs: list[str] = []
-    line: list[str | None] = []
+    line: list[str] = []
     _walk(el, paragraphs, line)
-    _flush(paragraphs, line)
+    if line:
+        _flush(paragraphs, line)
     return "\n\n".join(paragraphs)
 
 
-def _walk(el: HtmlElement, paragraphs: list[str], line: list[str | None]) -> None:
+def _walk(el: HtmlElement, paragraphs: list[str], line: list[str]) -> None:
     tag = el.tag
-    if not isinstance(tag, str):  # comment or processing instruction
-        return
-    tag = tag.lower()
-    if tag in _SKIPPED_TAGS:
+    if not isinstance(tag, str) or tag in _SKIPPED_TAGS:  # comments, scripts
         return
     if tag == "br":
         line.append(_BR)
@@ -187,7 +229,7 @@ def _walk(el: HtmlElement, paragraphs: list[str], line: list[str | None]) -> Non
             paragraphs.append(text)
         return
     block = tag in BLOCK_TAGS
-    if block:
+    if block and line:
         _flush(paragraphs, line)
     if el.text:
         line.append(el.text)
@@ -195,23 +237,16 @@ def _walk(el: HtmlElement, paragraphs: list[str], line: list[str | None]) -> Non
         _walk(child, paragraphs, line)
         if child.tail:
             line.append(child.tail)
-    if block:
+    if block and line:
         _flush(paragraphs, line)
 
 
-def _flush(paragraphs: list[str], line: list[str | None]) -> None:
-    if not line:
-        return
-    lines: list[str] = []
-    current: list[str] = []
-    for piece in line:
-        if piece is _BR:
-            lines.append(" ".join("".join(current).split()))
-            current = []
-        else:
-            current.append(piece)
-    lines.append(" ".join("".join(current).split()))
+def _flush(paragraphs: list[str], line: list[str]) -> None:
+    joined = "".join(line)
     line.clear()
-    text = "\n".join(lines).strip("\n")
+    if _BR in joined:
+        text = "\n".join(" ".join(part.split()) for part in joined.split(_BR)).strip("\n")
+    else:
+        text = " ".join(joined.split())
     if text:
         paragraphs.append(text)

@@ -1,0 +1,482 @@
+"""WordPress: one post or page view, with the comments it shows.
+
+Classic themes (``ol.comment-list`` / ``ol.commentlist``, html5 and xhtml
+comment walkers, Jetpack), block themes (``.wp-block-comments``) and the
+comment pagination WordPress adds ("break comments into pages").
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+from lxml import etree
+from lxml.etree import XPath
+from lxml.html import Element, HtmlElement
+
+from ..exceptions import ExtractionError
+from ..page import Page
+from ..records import Comment, Post, Thread
+from ..sanitize import sanitize_html
+from .markup import absolute, any_of, attr, classes, css, drop, first, in_class, inner_html, parse
+from .markup import strip_fragment, text_of
+
+VERSION = 1
+PLATFORM = "wordpress"
+EXTRACTOR = f"{PLATFORM}@{VERSION}"
+
+# --- selectors, most specific first. Whole-document searches use ids or tag names:
+# a class test on every element of a 300 KB page costs ~1 ms per selector.
+AREA_CANDIDATES = XPath("id('comments') | id('comments-area')"
+                        " | /html/body/descendant::div[contains(@class, 'comments')]"
+                        " | /html/body/descendant::section[contains(@class, 'comments')]")  # fmt: skip
+AREA_CLASSES = ("wp-block-comments", "comments-area")  # then #comments, #comments-area
+LIST_CANDIDATES = XPath("descendant::ol[contains(@class, 'comment')] | descendant::ul[contains(@class, 'comment')]")
+LIST_CLASSES = frozenset({"comment-list", "commentlist", "wp-block-comment-template"})
+COMMENT_TAGS = frozenset({"li", "div", "article"})  # with id="comment-N" or "li-comment-N"
+EXCLUDED_CLASSES = frozenset({"widget", "widget-area", "widget_recent_comments", "wp-block-query",
+                              "jp-relatedposts", "yarpp-related", "wp-block-latest-comments"})  # fmt: skip
+ARTICLES = XPath("//article[contains(@class, 'post') or contains(@class, 'page') or contains(@class, 'hentry')]")
+ARTICLE_CLASSES = frozenset({"post", "page", "hentry", "type-post", "type-page"})
+MAIN = XPath("(//main | id('main') | id('content'))[1]")
+POST_TITLE = (css("h1.entry-title"), css("h1.wp-block-post-title"), css("h2.wp-block-post-title"),
+              css("h1.post-title"), css(".entry-title"), css("[id^=post-] > h1, [id^=post-] > h2"))  # fmt: skip
+POST_AUTHOR = (css(".byline .author .fn"), css(".author.vcard .fn"), css(".author.vcard a"),
+               css(".wp-block-post-author-name"), css(".wp-block-post-author__name"),
+               css("a[rel~=author]"), css(".entry-meta .author"))  # fmt: skip
+POST_PUBLISHED = (css("time.entry-date.published"), css("time.published"),
+                  css(".wp-block-post-date time"), css("time.entry-date"))  # fmt: skip
+POST_MODIFIED = (css("time.updated:not(.published)"), css(".wp-block-post-date__modified-date time"))
+POST_BODY = (css(".entry-content"), css(".wp-block-post-content"), css(".post-content"),
+             css("[itemprop~=articleBody]"), css(".entry"))  # fmt: skip
+POST_JUNK = any_of(tags=("script", "style", "noscript", "form"),
+                   classes=("sharedaddy", "sd-sharing-enabled", "jp-relatedposts", "wpcnt",
+                            "addtoany_share_save_container", "yarpp-related", "postmetadata"))  # fmt: skip
+MORE_MARKERS = XPath("descendant::a[contains(@class, 'more-link')] | descendant::span[starts-with(@id, 'more-')]")
+META_TITLE = XPath("/html/head/meta[@property='og:title']/@content")
+META_SITE_NAME = XPath("/html/head/meta[@property='og:site_name']/@content")
+META_AUTHOR = XPath("/html/head/meta[@name='author']/@content")
+META_PUBLISHED = XPath("/html/head/meta[@property='article:published_time']/@content")
+META_MODIFIED = XPath("/html/head/meta[@property='article:modified_time']/@content")
+CANONICAL = XPath("/html/head/link[@rel='canonical']/@href")
+BASE_HREF = XPath("/html/head/base/@href")
+TITLE = XPath("string(/html/head/title)")
+SITE_TITLE = XPath("//p[contains(@class, 'site-title')] | //h1[contains(@class, 'site-title')]")
+# One comment's own markup (never its replies) is read in one pass; these class names
+# pick each field, most specific first.
+COMMENT_AUTHOR = ("fn", "wp-block-comment-author-name", "comment-author")  # b.fn, cite.fn
+COMMENT_CONTENT = ("comment-content", "wp-block-comment-content", "comment-text")
+COMMENT_BODY = ("comment-body",)  # xhtml walker: the text sits in .comment-body itself
+COMMENT_DATE = ("comment-metadata", "commentmetadata", "wp-block-comment-date")  # no <time>: its text
+COMMENT_META = any_of(classes=("comment-author", "comment-meta", "comment-metadata", "commentmetadata",
+                               "reply", "comment-reply-link", "comment-awaiting-moderation", "says",
+                               "avatar", "edit-link", "children", "wp-block-comment-author-name",
+                               "wp-block-comment-date", "wp-block-comment-reply-link",
+                               "wp-block-comment-edit-link", "wp-block-avatar"))  # fmt: skip
+COMMENT_JUNK_TAGS = frozenset({"script", "style", "form", "noscript"})
+COMMENT_JUNK_CLASSES = frozenset({"reply", "comment-reply-link", "comment-likes", "sharedaddy"})
+# The comments area around the list: title, navigation, form.
+COMMENTS_TITLE = (css(".comments-title"), css("#comments-title"), css(".wp-block-comments-title"),
+                  css("h2#comments, h3#comments"))  # fmt: skip
+COMMENTS_CLOSED = css(".no-comments, .nocomments, .comments-closed")
+COMMENT_FORM = XPath("id('respond') | id('commentform')")
+PAGE_NAV_LINKS = css(".comment-navigation a[href], .comments-pagination a[href], "
+                     ".wp-block-comments-pagination a[href], a.page-numbers[href], "
+                     ".nav-previous a[href], .nav-next a[href], #comment-nav-above a[href], "
+                     "#comment-nav-below a[href], .navigation a[href]")  # fmt: skip
+PAGE_CURRENT = css(".page-numbers.current, .wp-block-comments-pagination-numbers .current")
+PAGE_PREVIOUS = css(".nav-previous a[href], a.prev.page-numbers[href], "
+                    "a.wp-block-comments-pagination-previous[href]")  # fmt: skip
+PAGE_NEXT = css(".nav-next a[href], a.next.page-numbers[href], "
+                "a.wp-block-comments-pagination-next[href]")  # fmt: skip
+ANY_LINK = XPath("descendant-or-self::a[@href]")  # other links count when they name a comment page
+OLDER = re.compile(r"\b(?:older|previous|earlier)\b|«|←", re.IGNORECASE)
+NEWER = re.compile(r"\b(?:newer|next|later)\b|»|→", re.IGNORECASE)
+
+INDEX_BODY_CLASSES = frozenset({"blog", "archive", "author", "category", "tag", "date", "search",
+                                "search-results", "search-no-results", "error404"})  # fmt: skip
+SINGULAR_BODY_CLASSES = frozenset({"single", "single-post", "page", "singular", "attachment"})
+SINGULAR_BODY_PREFIXES = ("postid-", "page-id-", "attachmentid-")
+
+COMMENT_ID = re.compile(r"^(?:li-)?comment-(\d+)$")
+COMMENT_PAGE_PATH = re.compile(r"/comment-page-(\d+)(/?)$")
+CPAGE = re.compile(r"(?:^|&)cpage=(\d+)(?:&|$)")
+DROPPED_QUERY = ("cpage=", "replytocom=")
+COUNT = re.compile(r"\b(\d[\d,.]*|no|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:thoughts?|"
+                   r"responses?|comments?|replies|reply|reactions?|trackbacks?|pingbacks?)\b"
+                   r"|^\D{0,3}?(\d[\d,.]*)\b|\((\d[\d,.]*)\)", re.IGNORECASE)  # fmt: skip
+NUMBER_WORDS = {"no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                "seven": 7, "eight": 8, "nine": 9, "ten": 10}  # fmt: skip
+SAYS = re.compile(r"\s+says:?\s*$", re.IGNORECASE)
+TITLE_SEPARATORS = (" | ", " – ", " — ", " » ", " « ", " :: ", " - ")
+
+DETECT_SIGNALS = (
+    (re.compile(r"<meta[^>]+content=[\"']WordPress", re.IGNORECASE), 0.6),
+    (re.compile(r"/wp-(?:content|includes)/"), 0.3),
+    (re.compile(r"<body[^>]+class=[\"'][^\"']*\b(?:postid-\d|page-id-\d|single-post|wp-embed-)"), 0.2),
+    (re.compile(r"\bwp-block-"), 0.1),
+    (re.compile(r"wp-comments-post\.php|id=[\"']comment-\d|comment-reply-link"), 0.1),
+)
+
+
+def detect(page: Page) -> float:
+    """Confidence (0..1) that `page` was rendered by WordPress; no parsing."""
+    if not page.is_html():
+        return 0.0
+    text = page.text
+    return min(1.0, sum(weight for pattern, weight in DETECT_SIGNALS if pattern.search(text)))
+
+
+def extract(page: Page) -> Thread | None:
+    """The thread a WordPress post/page view shows; None for indexes and non-posts."""
+    if not page.is_html():
+        return None
+    root = parse(page)
+    body_classes = classes(root.find("body"))
+    areas, loose = _comments_areas(root)
+    if not _is_thread(root, body_classes, areas):
+        return None
+    return _Reader(page, root, body_classes, areas).thread(detach=areas if not loose else None)
+
+
+def permalink(url: str) -> str:
+    """`url` without its comment page (``/comment-page-N/``, ``cpage``), reply and fragment."""
+    parts = urlsplit(url)
+    path = COMMENT_PAGE_PATH.sub(r"\2", parts.path)
+    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith(DROPPED_QUERY))
+    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+
+
+def comment_page_of(url: str) -> int | None:
+    """The comment page a URL names (``/comment-page-N/`` or ``?cpage=N``), if any."""
+    parts = urlsplit(url)
+    found = COMMENT_PAGE_PATH.search(parts.path) or CPAGE.search(parts.query)
+    return int(found.group(1)) if found else None
+
+
+def _comments_areas(root: HtmlElement) -> tuple[list[HtmlElement], bool]:
+    """The outermost comment areas, never inside a widget or a related-posts loop,
+    and whether one of them is only the element around a bare list (old themes),
+    which may hold the post as well.
+    """
+    candidates = AREA_CANDIDATES(root)
+    ranked = [el for name in AREA_CLASSES for el in candidates if name in classes(el)]
+    ranked += [el for el in candidates if el.get("id") in ("comments", "comments-area")]
+    found: list[HtmlElement] = []
+    loose = False
+    for el in ranked:
+        if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):  # old themes: <h3 id="comments">
+            el, loose = el.getparent(), True
+        if el is None or in_class(el, EXCLUDED_CLASSES) or any(_within(el, f) for f in found):
+            continue
+        found = [f for f in found if not _within(f, el)] + [el]
+    if not any(_lists(area) for area in found):
+        lists = [el for el in _lists(root) if not in_class(el, EXCLUDED_CLASSES)]
+        if lists:
+            return [lists[0].getparent()], True
+    # An area holding the post itself (odd themes) must not be cut out before the post is read.
+    loose = loose or any(_within(a, area) for a in ARTICLES(root) for area in found)
+    return found, loose
+
+
+def _lists(el: HtmlElement) -> list[HtmlElement]:
+    return [ol for ol in LIST_CANDIDATES(el) if classes(ol) & LIST_CLASSES]
+
+
+def _within(el: HtmlElement, ancestor: HtmlElement) -> bool:
+    return el is ancestor or any(a is ancestor for a in el.iterancestors())
+
+
+def _is_thread(root: HtmlElement, body_classes: frozenset[str], areas: list) -> bool:
+    if body_classes & INDEX_BODY_CLASSES:
+        return False
+    if areas or body_classes & SINGULAR_BODY_CLASSES:
+        return True
+    if any(c.startswith(SINGULAR_BODY_PREFIXES) for c in body_classes):
+        return True
+    articles = [a for a in ARTICLES(root) if classes(a) & ARTICLE_CLASSES]  # several: teasers
+    return len(articles) == 1 and first(articles[0], POST_TITLE[0], POST_TITLE[1]) is not None
+
+
+class _Reader:
+    """Reads one parsed page: comments and their area first, then the post without them."""
+
+    def __init__(self, page: Page, root: HtmlElement, body_classes: frozenset[str], areas: list):
+        self.page, self.root, self.areas = page, root, areas
+        self.body_classes = body_classes
+        self.warnings: list[str] = []
+        canonical = CANONICAL(root)
+        self.canonical = absolute(canonical[0], page.url) if canonical else None
+        base = BASE_HREF(root)
+        self.base = absolute(base[0], page.url) if base else page.url
+        self.post_url = permalink(self.canonical or page.url)
+        self.lists = [ol for area in areas for ol in _lists(area)]
+        self.chrome = [el for area in areas for el in _outside(area, self.lists)]
+
+    def thread(self, detach: list[HtmlElement] | None) -> Thread:
+        comments = self.comments()
+        own_urls = {strip_fragment(self.page.url)}
+        if self.canonical and comment_page_of(self.canonical) == comment_page_of(self.page.url):
+            own_urls.add(strip_fragment(self.canonical))
+        facts = dict(
+            comment_page=self.comment_page(),
+            comment_page_urls=self.comment_page_urls(own_urls),
+            stated_comment_count=self.stated_comment_count(),
+            comments_open=self.comments_open(),
+        )
+        for el in self.lists if detach is None else detach:
+            el.drop_tree()  # the post is read from what is left
+        post = self.post()
+        return Thread(post, PLATFORM, EXTRACTOR, comments, **facts, warnings=tuple(self.warnings))
+
+    # --- the post ------------------------------------------------------------------
+    def post(self) -> Post:
+        postid = next((c[7:] for c in self.body_classes if c.startswith("postid-")), None)
+        articles = [a for a in ARTICLES(self.root) if classes(a) & ARTICLE_CLASSES]
+        own = [a for a in articles if postid and a.get("id") == f"post-{postid}"]
+        container = (own or articles or MAIN(self.root) or [self.root])[0]
+        title = _line(text_of(self._first(container, POST_TITLE))) or _meta(META_TITLE, self.root)
+        author = text_of(self._first(container, POST_AUTHOR)) or _meta(META_AUTHOR, self.root)
+        published = _when(self._first(container, POST_PUBLISHED)) or _meta(META_PUBLISHED, self.root)
+        modified = _when(self._first(container, POST_MODIFIED)) or _meta(META_MODIFIED, self.root)
+        body = self._first(container, POST_BODY)
+        if body is None and container is not self.root:
+            body = self._first(self.root, POST_BODY)
+        if not title and body is None:
+            raise ExtractionError(self.page.url, PLATFORM, "no post title and no post body")
+        title = title or self._title_tag()
+        text = html = ""
+        if body is None:
+            self.warnings.append("post: no body")
+        else:
+            drop(body, POST_JUNK)
+            for marker in MORE_MARKERS(body):  # "Continue reading", <span id="more-87">
+                holder = marker.getparent()
+                marker.drop_tree()
+                if holder is not None and holder.tag == "p" and not len(holder) and not text_of(holder):
+                    holder.drop_tree()
+            text, html = text_of(body), sanitize_html(inner_html(body), self.base)
+        for name, value in (("title", title), ("author", author), ("published", published)):
+            if not value:
+                self.warnings.append(f"post: no {name}")
+        return Post(self.post_url, title or None, author or None, published, modified, text, html)
+
+    @staticmethod
+    def _first(within: HtmlElement, selectors) -> HtmlElement | None:
+        for selector in selectors:
+            for el in selector(within):
+                if not in_class(el, EXCLUDED_CLASSES):
+                    return el
+        return None
+
+    def _title_tag(self) -> str | None:
+        """The document title without the site's name ("Post | Site", "Site » Post")."""
+        title = " ".join(TITLE(self.root).split())
+        site = _meta(META_SITE_NAME, self.root) or text_of(next(iter(SITE_TITLE(self.root)), None))
+        for sep in TITLE_SEPARATORS:
+            if site and title.endswith(sep + site):
+                return title[: -len(sep + site)] or None
+            if site and title.startswith(site + sep):
+                return title.rsplit(sep, 1)[-1] or None
+        for sep in TITLE_SEPARATORS:
+            if sep in title:
+                return title.rsplit(sep, 1)[0] or None
+        return title or None
+
+    # --- comments ------------------------------------------------------------------
+    def comments(self) -> tuple[Comment, ...]:
+        marks: list[_Marks] = []
+        for area in self.areas:
+            marks += _scan(area, {m.source_id for m in marks})
+        return tuple(self._comment(m) for m in marks)
+
+    def _comment(self, m: _Marks) -> Comment:
+        def pick(names: tuple[str, ...]) -> HtmlElement | None:  # most specific class first
+            return next((m.names[name] for name in names if name in m.names), None)
+
+        for el in m.junk:
+            el.drop_tree()
+        kind = "pingback" if classes(m.node) & {"pingback", "trackback"} else "comment"
+        anchor = f"#comment-{m.source_id}"
+        own_link = next((a for a in m.links if a.get("href", "").endswith(anchor)), None)
+        time = next((t for t in m.times if t.get("datetime")), m.times[0] if m.times else None)
+        author_el = pick(COMMENT_AUTHOR)
+        if author_el is not None and "fn" not in classes(author_el) and any(
+            x is not None and _within(x, author_el) for x in (time, own_link)
+        ):
+            author_el = None  # a .comment-author wrapping the whole header: its text is the date
+        if author_el is None and kind == "pingback":  # "Pingback: <a href=…>Title</a>"
+            author_el = next((a for a in m.links if a.get("href")), None)
+        author = SAYS.sub("", text_of(author_el)) or None
+        if author is None and kind == "comment":
+            self.warnings.append(f"comment {m.source_id}: no author")
+        link = author_el if author_el is None or author_el.tag == "a" else next(author_el.iter("a"), None)
+        author_url = _web_url(attr(link, "href"), self.base)
+        published = attr(time, "datetime")
+        if published is None and kind == "comment":  # xhtml walker: the date is the permalink's text
+            published = text_of(time if time is not None else own_link) or text_of(pick(COMMENT_DATE))
+            self.warnings.append(f"comment {m.source_id}: " + ("date without datetime" if published else "no date"))
+            published = published or None
+        content = pick(COMMENT_CONTENT)
+        if content is None and kind == "comment":  # xhtml walker: the text sits in .comment-body
+            body = pick(COMMENT_BODY)
+            content = copy.deepcopy(body) if body is not None else _own_copy(m)
+            drop(content, COMMENT_META)
+        text = text_of(content)
+        if not text and kind == "comment":
+            self.warnings.append(f"comment {m.source_id}: no text")
+        html = sanitize_html(inner_html(content), self.base) if content is not None else ""
+        url = absolute(own_link.get("href"), self.base) if own_link is not None else None
+        return Comment(m.source_id, m.parent_id, m.depth, author, author_url, published, text, html, url)
+
+    # --- the area around the comments --------------------------------------------
+    def _chrome(self, selector) -> list[HtmlElement]:
+        return [el for part in self.chrome for el in selector(part)]
+
+    def _thread_link(self, el: HtmlElement) -> str | None:
+        """The link's URL when it points at one of this thread's comment pages."""
+        url = strip_fragment(absolute(el.get("href", ""), self.base))
+        if "replytocom=" in url or not url.startswith(("http:", "https:")):
+            return None
+        same = urlsplit(permalink(url))[2:4] == urlsplit(self.post_url)[2:4]
+        return url if same or comment_page_of(url) is not None else None
+
+    def comment_page(self) -> int:
+        for url in (self.page.url, self.canonical):
+            if url and (number := comment_page_of(url)):
+                return number
+        for el in self._chrome(PAGE_CURRENT):
+            if digits := re.sub(r"\D", "", text_of(el)):
+                return int(digits)
+        paging = [el for el in self._chrome(ANY_LINK) if comment_page_of(el.get("href", ""))]
+        older = self._chrome(PAGE_PREVIOUS) + [el for el in paging if OLDER.search(text_of(el))]
+        for el in older:  # "Older comments" points at page N - 1
+            if url := self._thread_link(el):
+                return (comment_page_of(url) or 1) + 1
+        newer = self._chrome(PAGE_NEXT) + [el for el in paging if NEWER.search(text_of(el))]
+        for el in newer:  # "Newer comments" points at page N + 1
+            if (url := self._thread_link(el)) and (number := comment_page_of(url) or 0) > 1:
+                return number - 1
+        return 1
+
+    def comment_page_urls(self, own_urls: set[str]) -> tuple[str, ...]:
+        urls = [self._thread_link(el) for el in self._chrome(PAGE_NAV_LINKS)]
+        urls += [u for el in self._chrome(ANY_LINK) if comment_page_of(u := self._thread_link(el) or "")]
+        return tuple(dict.fromkeys(u for u in urls if u and u not in own_urls))
+
+    def stated_comment_count(self) -> int | None:
+        for selector in COMMENTS_TITLE:
+            for el in self._chrome(selector):
+                if found := COUNT.search(text_of(el)):
+                    word = next(g for g in found.groups() if g).lower()
+                    return NUMBER_WORDS[word] if word in NUMBER_WORDS else int(re.sub(r"\D", "", word))
+        return None
+
+    def comments_open(self) -> bool | None:
+        if self._chrome(COMMENTS_CLOSED):
+            return False
+        return True if COMMENT_FORM(self.root) else None
+
+
+def _outside(area: HtmlElement, lists: list[HtmlElement]) -> list[HtmlElement]:
+    """The subtrees of `area` that hold no comment list (title, navigation, form)."""
+    holding = {a for ol in lists for a in ol.iterancestors()}
+
+    def walk(el: HtmlElement) -> list[HtmlElement]:
+        if el not in holding:
+            return [] if el in lists or not isinstance(el.tag, str) else [el]
+        return [part for child in el for part in walk(child)]
+
+    return walk(area)
+
+
+def _line(text: str) -> str:
+    """The first paragraph of `text` on one line (titles hold no blocks)."""
+    return " ".join(text.split("\n\n", 1)[0].split())
+
+
+def _meta(xpath: XPath, root: HtmlElement) -> str | None:
+    return next((" ".join(v.split()) for v in xpath(root) if v.strip()), None)
+
+
+def _when(el: HtmlElement | None) -> str | None:
+    return attr(el, "datetime") or (text_of(el) or None)
+
+
+def _web_url(href: str | None, base: str) -> str | None:
+    url = absolute(href, base) if href and not href.startswith("#") else ""
+    return url if url.startswith(("http:", "https:")) else None
+
+
+@dataclass(slots=True)
+class _Marks:
+    """One comment as the scan found it: its element, its place, and from its own
+    markup the first element of each class name, its links, times and junk."""
+
+    node: HtmlElement
+    source_id: str
+    parent_id: str | None
+    depth: int
+    names: dict[str, HtmlElement] = field(default_factory=dict)
+    links: list[HtmlElement] = field(default_factory=list)
+    times: list[HtmlElement] = field(default_factory=list)
+    junk: list[HtmlElement] = field(default_factory=list)
+
+
+def _scan(area: HtmlElement, seen: set[str]) -> list[_Marks]:
+    """Every comment under `area` in display order, in one pass over the markup.
+
+    A comment is an element with ``id="comment-N"`` (or ``li-comment-N``); its
+    parent is the comment around it; its own markup is everything inside it that
+    is not inside a reply, which is where the candidates for its fields are taken.
+    """
+    marks: list[_Marks] = []
+    stack: list[_Marks] = []  # the comments the walk is inside, innermost last
+    top: _Marks | None = None
+    for event, el in etree.iterwalk(area, events=("start", "end")):
+        if event == "end":
+            if top is not None and top.node is el:
+                stack.pop()
+                top = stack[-1] if stack else None
+            continue
+        tag, names = el.tag, el.get("class")
+        if tag in COMMENT_TAGS and (found := COMMENT_ID.match(el.get("id") or "")):
+            if found.group(1) not in seen:  # <li id="li-comment-5"><article id="comment-5">
+                seen.add(found.group(1))
+                parent_id, depth = (top.source_id, top.depth + 1) if top is not None else (None, 0)
+                top = _Marks(el, found.group(1), parent_id, depth)
+                marks.append(top)
+                stack.append(top)
+                continue
+        if top is None:
+            continue
+        if tag in COMMENT_JUNK_TAGS:
+            top.junk.append(el)
+            continue
+        if names and ("comment" in names or "fn" in names or "reply" in names or "share" in names):
+            split = names.split()
+            if COMMENT_JUNK_CLASSES.intersection(split):
+                top.junk.append(el)  # reply links, like buttons: never content
+                continue
+            for name in split:
+                top.names.setdefault(name, el)
+        if tag == "a":
+            top.links.append(el)
+        elif tag == "time":
+            top.times.append(el)
+    return marks
+
+
+def _own_copy(m: _Marks) -> HtmlElement:
+    """A copy of a comment's markup without its replies."""
+    wrapper = Element("div")
+    wrapper.text = m.node.text
+    for child in m.node:
+        found = COMMENT_ID.match(child.get("id") or "") if isinstance(child.tag, str) else None
+        if found and found.group(1) == m.source_id:  # <li id="li-comment-5"><div id="comment-5">
+            return _own_copy(_Marks(child, m.source_id, m.parent_id, m.depth))
+        if isinstance(child.tag, str) and "children" not in classes(child) and not found:
+            wrapper.append(copy.deepcopy(child))
+    return wrapper
