@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 CAPTURE_ID = "archiver_capture_id"
 FETCHED_AT = "archiver_fetched_at"
 RECEIVED = "archiver_received"
+SOURCE_OF = "archiver_source_of"  # request.meta: the Post whose off-page comment source this is
 TRUNCATED = {
     "length": ("too large", "body cut at ARCHIVER_MAX_PAGE_SIZE after {} bytes; kept as WARC-Truncated"),
     "disconnect": ("truncated", "connection lost after {} bytes; partial body kept as WARC-Truncated"),

@@ -22,7 +22,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 from twisted.internet.task import deferLater
 
-from .extensions import CAPTURE_ID, FETCHED_AT, ArchiveExtension
+from .extensions import CAPTURE_ID, FETCHED_AT, SOURCE_OF, ArchiveExtension
 from .reextract import read_page
 from .settings import Config
 
@@ -87,6 +87,8 @@ class ScopeMiddleware:
 
     def process_request(self, request: Request) -> None:
         scope = getattr(self.crawler.spider, "scope", None)
+        if request.meta.get(SOURCE_OF) is not None:  # a thread's own comment provider
+            return
         if scope is not None and not scope.covers(request.url):
             raise IgnoreRequest(f"offsite: {request.url} is outside the sites being crawled")
 

@@ -20,10 +20,11 @@ from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
 from archiver.discovery import SITEMAP_GUESSES, Scope, html_links, is_xml, xml_links
-from archiver.extensions import CAPTURE_ID, FETCHED_AT
+from archiver.extensions import CAPTURE_ID, FETCHED_AT, SOURCE_OF
 from archiver.harvest import harvest
 from archiver.items import ErrorItem, ThreadItem
 from archiver.page import page_from_response
+from archiver.records import Post
 from archiver.settings import Config
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class BlogSpider(Spider):
             yield result
         if thread is not None:
             yield from self.follow_comment_pages(thread.post.url, thread.comment_page_urls)
+            yield from self.follow_sources(thread.post, thread.comment_sources)
         if page.status >= 400 or not page.is_html():
             return
         # A start page that is not a thread is an index: crawl the site from it.
@@ -105,6 +107,25 @@ class BlogSpider(Spider):
             for request in self.follow(url, {POST_URL: post_url}, COMMENT_PAGE_PRIORITY):
                 self.comment_pages[post_url] += 1
                 yield request
+
+    def follow_sources(self, post: Post, urls: Iterable[str]) -> Iterator[Request]:
+        """A thread's own comment provider (API, feed, embed) is fetched even off-site."""
+        for url in urls:
+            if url in self.seen:
+                continue
+            self.seen.add(url)
+            yield Request(url, callback=self.parse_source, errback=self.failed,
+                          meta={SOURCE_OF: post}, priority=COMMENT_PAGE_PRIORITY)  # fmt: skip
+
+    def parse_source(self, response: Response) -> Iterator[Request | ThreadItem | ErrorItem]:
+        post = response.meta[SOURCE_OF]
+        meta = response.meta
+        page = page_from_response(response, meta.get(FETCHED_AT, ""), meta.get(CAPTURE_ID))
+        result = harvest(page, source_of=post)
+        if result is not None:
+            yield result
+        if isinstance(result, ThreadItem):  # the source's own next pages
+            yield from self.follow_sources(post, result.thread.comment_page_urls)
 
     def failed(self, failure: Failure) -> Iterator[ErrorItem]:
         request = failure.request  # type: ignore[attr-defined]

@@ -5,17 +5,23 @@ cheap, no full parse) and ``extract(page) -> Thread | None``. The registry asks
 every module how sure it is and lets the most confident one extract; a module
 that recognises its platform but finds no thread (an index page) returns None.
 Add a platform by appending its module to `EXTRACTORS`.
+
+A module may also read its platform's off-page comment sources (a comment API,
+feed or embed that a thread names in `Thread.comment_sources`): it then offers
+``accepts_source(url) -> bool`` and ``extract_source(page, post) -> Thread | None``,
+returning a `Thread` with ``supplement=True``.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from ..exceptions import ExtractionError
 from ..page import Page
-from ..records import Thread
+from ..records import Post, Thread
 from . import wordpress
 
-__all__ = ["EXTRACTORS", "Extractor", "choose", "extract"]
+__all__ = ["EXTRACTORS", "Extractor", "choose", "extract", "extract_source"]
 
 
 class Extractor(Protocol):
@@ -51,3 +57,15 @@ def extract(page: Page) -> Thread | None:
     """
     module = choose(page)
     return module.extract(page) if module is not None else None
+
+
+def extract_source(page: Page, post: Post) -> Thread | None:
+    """Comments of `post` read from one of its off-page sources (API, feed, embed).
+
+    Raises `ExtractionError` when no module reads this source, or it cannot be read.
+    """
+    for module in EXTRACTORS:
+        accepts = getattr(module, "accepts_source", None)
+        if accepts is not None and accepts(page.url):
+            return module.extract_source(page, post)  # type: ignore[attr-defined]
+    raise ExtractionError(page.url, "comment source", "no extractor reads this comment source")

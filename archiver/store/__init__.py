@@ -1,4 +1,4 @@
-"""The SQLite archive: the only module that knows its schema.
+"""The SQLite archive: this package is the only code that knows its schema.
 
 Everything here is derived from the WARC files and can be rebuilt from them.
 Rows have stable identities (a post by its permalink, a comment by its post and
@@ -15,167 +15,43 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlite_utils
-from sqlite_utils.migrations import Migrations
 
-from .records import Thread
-
-migrations = Migrations("archiver")
-
-
-@migrations()
-def m001_initial(db: sqlite_utils.Database) -> None:
-    db["crawls"].create(
-        {
-            "id": int,
-            "started": str,
-            "finished": str,
-            "start_urls": str,  # JSON list
-            "settings": str,  # JSON object
-            "outcome": str,  # running, finished, interrupted, failed
-            "pages": int,
-            "posts": int,
-            "comments": int,
-            "errors": int,
-        },
-        pk="id",
-    )
-    db["captures"].create(
-        {
-            "id": int,
-            "crawl_id": int,
-            "url": str,
-            "status": int,
-            "fetched_at": str,
-            "content_type": str,
-            "warc_file": str,
-            "warc_offset": int,
-            "warc_length": int,
-            "warc_record_id": str,
-            "payload_digest": str,
-        },
-        pk="id",
-        foreign_keys=[("crawl_id", "crawls", "id")],
-    )
-    db["captures"].create_index(["warc_record_id"], unique=True)
-    db["captures"].create_index(["url", "fetched_at"])
-    db["posts"].create(
-        {
-            "id": int,
-            "url": str,
-            "site": str,
-            "platform": str,
-            "extractor": str,
-            "title": str,
-            "author": str,
-            "published": str,
-            "modified": str,
-            "text": str,
-            "html": str,
-            "stated_comment_count": int,
-            "comments_open": int,
-            "first_seen": str,
-            "last_seen": str,
-            "capture_id": int,
-        },
-        pk="id",
-        not_null={"url", "site"},
-        foreign_keys=[("capture_id", "captures", "id")],
-    )
-    db["posts"].create_index(["url"], unique=True)
-    db["posts"].create_index(["site"])
-    db["comments"].create(
-        {
-            "id": int,
-            "post_id": int,
-            "source_id": str,
-            "parent_id": int,
-            "parent_source_id": str,
-            "depth": int,
-            "position": int,
-            "comment_page": int,
-            "page_position": int,
-            "author": str,
-            "author_url": str,
-            "published": str,
-            "text": str,
-            "html": str,
-            "permalink": str,
-            "first_seen": str,
-            "last_seen": str,
-            "capture_id": int,
-        },
-        pk="id",
-        not_null={"post_id", "source_id"},
-        foreign_keys=[
-            ("post_id", "posts", "id"),
-            ("parent_id", "comments", "id"),
-            ("capture_id", "captures", "id"),
-        ],
-    )
-    db["comments"].create_index(["post_id", "source_id"], unique=True)
-    db["comments"].create_index(["post_id", "position"])
-    db["comments"].create_index(["parent_id"])
-    db["errors"].create(
-        {
-            "id": int,
-            "crawl_id": int,
-            "url": str,
-            "kind": str,
-            "detail": str,
-            "at": str,
-            "capture_id": int,
-        },
-        pk="id",
-        foreign_keys=[("crawl_id", "crawls", "id"), ("capture_id", "captures", "id")],
-    )
-    db["errors"].create_index(["crawl_id"])
-    db["posts"].enable_fts(["title", "author", "text"], create_triggers=True, tokenize="porter")
-    db["comments"].enable_fts(["author", "text"], create_triggers=True, tokenize="porter")
-
-
-@migrations()
-def m002_one_error_row_per_cause(db: sqlite_utils.Database) -> None:
-    """A resumed crawl re-reads archived pages; their errors must not be counted twice."""
-    db.execute(
-        "DELETE FROM errors WHERE id NOT IN "
-        "(SELECT min(id) FROM errors GROUP BY crawl_id, url, kind)"
-    )
-    db["errors"].create_index(["crawl_id", "url", "kind"], unique=True)
-    db["crawls"].add_column("resumed", int)
-
+from ..records import Thread
+from .schema import migrations
 
 _POST_COLUMNS = (
-    "url", "site", "platform", "extractor", "title", "author", "published", "modified",
-    "text", "html", "stated_comment_count", "comments_open", "first_seen", "last_seen",
-    "capture_id",
+    "url", "site", "platform", "extractor", "extractor_version", "confidence", "title", "author",
+    "published", "published_raw", "modified", "text", "html", "stated_comment_count",
+    "comments_open", "first_seen", "last_seen", "capture_id",
 )  # fmt: skip
-_POST_UPDATED = [c for c in _POST_COLUMNS if c not in ("url", "site", "first_seen", "last_seen")]
-_UPSERT_POST = (
-    f"INSERT INTO posts ({', '.join(_POST_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in _POST_COLUMNS)}) "
-    "ON CONFLICT(url) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _POST_UPDATED)
-    + ", first_seen = min(first_seen, excluded.first_seen)"
-    + ", last_seen = max(last_seen, excluded.last_seen) RETURNING id"
-)
 _COMMENT_COLUMNS = (
     "post_id", "source_id", "parent_source_id", "depth", "comment_page", "page_position",
-    "author", "author_url", "published", "text", "html", "permalink", "first_seen",
-    "last_seen", "capture_id",
+    "author", "author_url", "published", "published_raw", "text", "html", "permalink",
+    "confidence", "first_seen", "last_seen", "capture_id",
 )  # fmt: skip
-_COMMENT_UPDATED = [
-    c for c in _COMMENT_COLUMNS if c not in ("post_id", "source_id", "first_seen", "last_seen")
-]
-_UPSERT_COMMENT = (
-    f"INSERT INTO comments ({', '.join(_COMMENT_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in _COMMENT_COLUMNS)}) "
-    "ON CONFLICT(post_id, source_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _COMMENT_UPDATED)
-    + ", first_seen = min(first_seen, excluded.first_seen)"
-    + ", last_seen = max(last_seen, excluded.last_seen)"
-)
+# Display-order keys a supplementary source (a comment API or feed) must not overwrite.
+_ORDER_KEYS = ("comment_page", "page_position")
+
+
+def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...], keep: tuple[str, ...] = ()) -> str:
+    """INSERT ... ON CONFLICT(key) DO UPDATE, keeping the earliest first_seen and latest last_seen."""
+    updated = [c for c in columns if c not in (*key, "first_seen", "last_seen", *keep)]
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + c for c in columns)}) "
+        f"ON CONFLICT({', '.join(key)}) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in updated)
+        + ", first_seen = min(first_seen, excluded.first_seen)"
+        + ", last_seen = max(last_seen, excluded.last_seen)"
+    )
+
+
+_UPSERT_POST = _upsert("posts", _POST_COLUMNS, ("url",)) + " RETURNING id"
+_UPSERT_COMMENT = _upsert("comments", _COMMENT_COLUMNS, ("post_id", "source_id"))
+_UPSERT_SUPPLEMENT = _upsert("comments", _COMMENT_COLUMNS, ("post_id", "source_id"), _ORDER_KEYS)
 # Parents may arrive on a later comment page than their replies, so links and
-# thread order are recomputed for the whole post after every page.
+# thread order are recomputed for the whole post after every page: depth-first
+# over parent links, siblings in page order (comment page, then place on it).
 _LINK_PARENTS = """
 UPDATE comments SET parent_id = (
     SELECT p.id FROM comments p
@@ -183,13 +59,20 @@ UPDATE comments SET parent_id = (
 ) WHERE post_id = :post_id
 """
 _RENUMBER = """
-WITH ordered AS (
-    SELECT id, row_number() OVER (ORDER BY comment_page, page_position, id) - 1 AS pos
-    FROM comments WHERE post_id = :post_id
-)
+WITH RECURSIVE tree(id, path, level) AS (
+    SELECT id, printf('%010d.%06d', comment_page, page_position), 0
+    FROM comments WHERE post_id = :post_id AND parent_id IS NULL
+    UNION ALL
+    SELECT c.id, tree.path || '/' || printf('%010d.%06d', c.comment_page, c.page_position),
+           tree.level + 1
+    FROM comments c JOIN tree ON c.parent_id = tree.id
+    WHERE tree.level < 1000
+),
+ordered AS (SELECT id, row_number() OVER (ORDER BY path) - 1 AS pos FROM tree)
 UPDATE comments SET position = (SELECT pos FROM ordered WHERE ordered.id = comments.id)
 WHERE post_id = :post_id
 """
+_POST_ID = "SELECT id FROM posts WHERE url = ?"
 
 
 def now_iso() -> str:
@@ -330,12 +213,17 @@ class Store:
         """Upsert one page's view of a thread and merge it into what is stored.
 
         `seen_at` is the capture time, so rebuilding from WARCs gives the same rows.
+        A supplementary thread (from a comment API or feed) adds comments to its
+        post without rewriting the post or the display order the pages gave.
         """
+        version = thread.extractor.partition("@")[2]
         post = asdict(thread.post)
         post.update(
             site=site_of(thread.post.url),
             platform=thread.platform,
             extractor=thread.extractor,
+            extractor_version=int(version) if version.isdigit() else None,
+            confidence=thread.confidence,
             stated_comment_count=thread.stated_comment_count,
             comments_open=thread.comments_open,
             first_seen=seen_at,
@@ -343,7 +231,11 @@ class Store:
             capture_id=capture_id,
         )
         with self.db.atomic():
-            post_id = int(self.db.execute(_UPSERT_POST, post).fetchone()[0])
+            existing = self.db.execute(_POST_ID, [thread.post.url]).fetchone()
+            if thread.supplement and existing:
+                post_id = int(existing[0])
+            else:
+                post_id = int(self.db.execute(_UPSERT_POST, post).fetchone()[0])
             rows = []
             for index, comment in enumerate(thread.comments):
                 row = asdict(comment)
@@ -351,13 +243,15 @@ class Store:
                     post_id=post_id,
                     comment_page=thread.comment_page,
                     page_position=index,
+                    confidence=thread.confidence,
                     first_seen=seen_at,
                     last_seen=seen_at,
                     capture_id=capture_id,
                 )
                 rows.append(row)
             if rows:
-                self.db.conn.executemany(_UPSERT_COMMENT, rows)
+                upsert = _UPSERT_SUPPLEMENT if thread.supplement else _UPSERT_COMMENT
+                self.db.conn.executemany(upsert, rows)
                 self.db.execute(_LINK_PARENTS, {"post_id": post_id})
                 self.db.execute(_RENUMBER, {"post_id": post_id})
         return post_id

@@ -1,0 +1,143 @@
+"""The archive's schema, as ordered, idempotent sqlite-utils migrations.
+
+Names here are what users query and Datasette shows: extend, never rename.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("archiver")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["crawls"].create(
+        {
+            "id": int,
+            "started": str,
+            "finished": str,
+            "start_urls": str,  # JSON list
+            "settings": str,  # JSON object
+            "outcome": str,  # running, finished, interrupted, failed
+            "pages": int,
+            "posts": int,
+            "comments": int,
+            "errors": int,
+        },
+        pk="id",
+    )
+    db["captures"].create(
+        {
+            "id": int,
+            "crawl_id": int,
+            "url": str,
+            "status": int,
+            "fetched_at": str,
+            "content_type": str,
+            "warc_file": str,
+            "warc_offset": int,
+            "warc_length": int,
+            "warc_record_id": str,
+            "payload_digest": str,
+        },
+        pk="id",
+        foreign_keys=[("crawl_id", "crawls", "id")],
+    )
+    db["captures"].create_index(["warc_record_id"], unique=True)
+    db["captures"].create_index(["url", "fetched_at"])
+    db["posts"].create(
+        {
+            "id": int,
+            "url": str,
+            "site": str,
+            "platform": str,
+            "extractor": str,
+            "title": str,
+            "author": str,
+            "published": str,
+            "modified": str,
+            "text": str,
+            "html": str,
+            "stated_comment_count": int,
+            "comments_open": int,
+            "first_seen": str,
+            "last_seen": str,
+            "capture_id": int,
+        },
+        pk="id",
+        not_null={"url", "site"},
+        foreign_keys=[("capture_id", "captures", "id")],
+    )
+    db["posts"].create_index(["url"], unique=True)
+    db["posts"].create_index(["site"])
+    db["comments"].create(
+        {
+            "id": int,
+            "post_id": int,
+            "source_id": str,
+            "parent_id": int,
+            "parent_source_id": str,
+            "depth": int,
+            "position": int,
+            "comment_page": int,
+            "page_position": int,
+            "author": str,
+            "author_url": str,
+            "published": str,
+            "text": str,
+            "html": str,
+            "permalink": str,
+            "first_seen": str,
+            "last_seen": str,
+            "capture_id": int,
+        },
+        pk="id",
+        not_null={"post_id", "source_id"},
+        foreign_keys=[
+            ("post_id", "posts", "id"),
+            ("parent_id", "comments", "id"),
+            ("capture_id", "captures", "id"),
+        ],
+    )
+    db["comments"].create_index(["post_id", "source_id"], unique=True)
+    db["comments"].create_index(["post_id", "position"])
+    db["comments"].create_index(["parent_id"])
+    db["errors"].create(
+        {
+            "id": int,
+            "crawl_id": int,
+            "url": str,
+            "kind": str,
+            "detail": str,
+            "at": str,
+            "capture_id": int,
+        },
+        pk="id",
+        foreign_keys=[("crawl_id", "crawls", "id"), ("capture_id", "captures", "id")],
+    )
+    db["errors"].create_index(["crawl_id"])
+    db["posts"].enable_fts(["title", "author", "text"], create_triggers=True, tokenize="porter")
+    db["comments"].enable_fts(["author", "text"], create_triggers=True, tokenize="porter")
+
+
+@migrations()
+def m002_one_error_row_per_cause(db: sqlite_utils.Database) -> None:
+    """A resumed crawl re-reads archived pages; their errors must not be counted twice."""
+    db.execute(
+        "DELETE FROM errors WHERE id NOT IN "
+        "(SELECT min(id) FROM errors GROUP BY crawl_id, url, kind)"
+    )
+    db["errors"].create_index(["crawl_id", "url", "kind"], unique=True)
+    db["crawls"].add_column("resumed", int)
+
+
+@migrations()
+def m003_platform_details(db: sqlite_utils.Database) -> None:
+    """Extractor versions, confidence of structural guesses, and dates as the page wrote them."""
+    db["posts"].add_column("extractor_version", int)
+    db["posts"].add_column("confidence", float)
+    db["posts"].add_column("published_raw", str)
+    db["comments"].add_column("confidence", float)
+    db["comments"].add_column("published_raw", str)
