@@ -204,7 +204,7 @@ class Progress:
 
         config = Config.from_settings(crawler.settings)
         if not config.progress:
-            raise NotConfigured("ARCHIVER_PROGRESS is off")
+            raise NotConfigured  # no reason given: Scrapy then logs it at debug level
         ext = cls(crawler.stats, config.progress_interval)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)

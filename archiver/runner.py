@@ -15,6 +15,9 @@ from scrapy.settings import Settings
 from . import settings as default_settings
 
 
+QUIET_LOGGERS = ("scrapy", "py.warnings", "bs4.dammit", "twisted")
+
+
 @dataclass(frozen=True)
 class CrawlResult:
     crawl_id: int | None
@@ -73,7 +76,11 @@ def run_crawl(urls: Sequence[str], settings: Settings) -> CrawlResult:
 
     started = time.monotonic()
     process = CrawlerProcess(settings)
-    logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
+    if settings.get("LOG_LEVEL") == "WARNING":
+        # The crawl's own outcome (errors table, summary) says what Scrapy's
+        # warnings would; keep the terminal to the status line and our warnings.
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     crawler = process.create_crawler(BlogSpider)
     process.crawl(crawler, urls=list(urls))
     process.start()

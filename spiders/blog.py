@@ -33,6 +33,7 @@ DISCOVER = "archiver_discover"  # follow this page's links to find more posts
 OPTIONAL = "archiver_optional"  # a guess (e.g. /wp-sitemap.xml): a 404 is no error
 POST_URL = "archiver_post"  # the thread a comment page belongs to
 COMMENT_PAGE_PRIORITY = 10  # finish threads before wandering further
+NOT_PAGES = ("not html", "empty")  # harvest's verdicts on bodies with no links to read
 
 
 class BlogSpider(Spider):
@@ -85,7 +86,7 @@ class BlogSpider(Spider):
         if thread is not None:
             yield from self.follow_comment_pages(thread.post.url, thread.comment_page_urls)
             yield from self.follow_sources(thread.post, thread.comment_sources)
-        if page.status >= 400 or not page.is_html():
+        if page.status >= 400 or (isinstance(result, ErrorItem) and result.kind in NOT_PAGES):
             return
         # A start page that is not a thread is an index: crawl the site from it.
         discover = meta.get(DISCOVER) or (meta.get("start") and thread is None)

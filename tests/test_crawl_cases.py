@@ -124,3 +124,20 @@ def test_reextract_rebuilds_the_same_archive_from_warcs_alone(seed_server, tmp_p
     assert rows(rebuilt, "select url, status, warc_file, warc_offset, warc_record_id from captures order by 1") == rows(
         live, "select url, status, warc_file, warc_offset, warc_record_id from captures order by 1"
     )
+
+
+def test_incomplete_thread_shortfall_is_recorded_and_reported(seed_server, tmp_path):
+    post = seed_server.url + "2016/02/no-more-guernicas-no-more-aleppos/"
+    result = crawl(post, tmp_path, "-s", "ARCHIVER_MAX_COMMENT_PAGES=1")
+    ((stated, count, shortfall),) = rows(
+        tmp_path, "select stated_comment_count, comment_count, comment_shortfall from posts"
+    )
+    assert stated == 34 and 0 < count < 34 and shortfall == 34 - count
+    assert "incomplete: 1 threads" in result.stdout
+    assert f"{count} of 34" in result.stdout
+
+
+def test_complete_threads_have_no_shortfall(seed_server, tmp_path):
+    crawl(seed_server.url, tmp_path)
+    counts = rows(tmp_path, "select comment_count, coalesce(comment_shortfall, 0) from posts")
+    assert sorted(counts) == [(0, 0), (2, 0), (34, 0)]

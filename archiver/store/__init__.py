@@ -73,6 +73,14 @@ UPDATE comments SET position = (SELECT pos FROM ordered WHERE ordered.id = comme
 WHERE post_id = :post_id
 """
 _POST_ID = "SELECT id FROM posts WHERE url = ?"
+# Completeness: what the page says ("34 thoughts on …") against what was read.
+_COUNT_COMMENTS = """
+UPDATE posts SET
+    comment_count = (SELECT count(*) FROM comments WHERE post_id = :post_id),
+    comment_shortfall = max(0, stated_comment_count
+                               - (SELECT count(*) FROM comments WHERE post_id = :post_id))
+WHERE id = :post_id
+"""
 
 
 def now_iso() -> str:
@@ -159,6 +167,26 @@ class Store:
             "posts": count(f"SELECT count(*) FROM posts WHERE {read_by_crawl}"),
             "comments": count(f"SELECT count(*) FROM comments WHERE {read_by_crawl}"),
             "errors": count("SELECT count(*) FROM errors WHERE crawl_id = ?"),
+        }
+
+    def incomplete_threads(self, crawl_id: int) -> list[dict[str, object]]:
+        """Posts read by a crawl with fewer comments than their pages state."""
+        return list(
+            self.db.query(
+                "SELECT url, stated_comment_count, comment_count, comment_shortfall FROM posts "
+                "WHERE comment_shortfall > 0 AND capture_id IN "
+                "(SELECT id FROM captures WHERE crawl_id = ?) ORDER BY comment_shortfall DESC",
+                [crawl_id],
+            )
+        )
+
+    def error_kinds(self, crawl_id: int) -> dict[str, int]:
+        return {
+            row["kind"]: row["n"]
+            for row in self.db.query(
+                "SELECT kind, count(*) AS n FROM errors WHERE crawl_id = ? GROUP BY kind ORDER BY n DESC",
+                [crawl_id],
+            )
         }
 
     def totals(self) -> dict[str, int]:
@@ -254,6 +282,7 @@ class Store:
                 self.db.conn.executemany(upsert, rows)
                 self.db.execute(_LINK_PARENTS, {"post_id": post_id})
                 self.db.execute(_RENUMBER, {"post_id": post_id})
+            self.db.execute(_COUNT_COMMENTS, {"post_id": post_id})
         return post_id
 
 

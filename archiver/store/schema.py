@@ -141,3 +141,10 @@ def m003_platform_details(db: sqlite_utils.Database) -> None:
     db["posts"].add_column("published_raw", str)
     db["comments"].add_column("confidence", float)
     db["comments"].add_column("published_raw", str)
+
+
+@migrations()
+def m004_completeness(db: sqlite_utils.Database) -> None:
+    """How many comments the archive holds for a post, and how many the page says are missing."""
+    db["posts"].add_column("comment_count", int)
+    db["posts"].add_column("comment_shortfall", int)
