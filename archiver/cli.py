@@ -417,7 +417,8 @@ def import_warc(paths: tuple[Path, ...], data_dir: Path, no_copy: bool) -> None:
 
     Example:
 
-        wget --recursive --level=inf --no-parent --warc-file=site https://blog.example/
+    \b
+        wget --recursive --level=inf --no-parent -e robots=off --warc-file=site https://blog.example/
 
         archiver import-warc site.warc.gz --data data/
     """
@@ -442,7 +443,8 @@ def import_warc(paths: tuple[Path, ...], data_dir: Path, no_copy: bool) -> None:
                                       (result.already_there, "already there")) if n
     )  # fmt: skip
     click.echo(
-        f"Imported {len(result.files)} WARC files into {data_dir / 'warc'} ({placed or 'none'}): "
+        f"Imported {len(result.files)} WARC file{'s' * (len(result.files) != 1)} into "
+        f"{data_dir / 'warc'} ({placed or 'none'}): "
         f"read {counts.responses} responses, {totals['posts']} posts and {totals['comments']} "
         f"comments stored, {counts.errors} errors.\n  archive: {data_dir / 'archive.db'}"
     )

@@ -34,10 +34,14 @@ __all__ = [
     "in_class",
     "inner_html",
     "matches",
+    "one_line",
+    "outside",
     "parse",
     "parse_html",
     "strip_fragment",
     "text_of",
+    "web_url",
+    "within",
 ]
 
 # A compiled selector: lxml's CSSSelector and etree.XPath are both callables
@@ -92,7 +96,8 @@ def any_of(tags: Iterable[str] = (), classes: Iterable[str] = ()) -> XPath:
     """
     tests = [f"self::{tag}" for tag in tags]
     tests += [  # the plain substring test first: the token test is ~5x dearer
-        f"(contains(@class, '{name}') and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
+        f"(contains(@class, '{name}') and contains(concat(' ', normalize-space(@class), ' '),"
+        f" ' {name} '))"
         for name in classes
     ]
     return XPath(f"descendant::*[{' or '.join(tests)}]")
@@ -146,6 +151,24 @@ def in_class(el: HtmlElement, names: frozenset[str] | set[str]) -> bool:
     return any(classes(a) & names for a in el.iterancestors())
 
 
+def within(el: HtmlElement, ancestor: HtmlElement) -> bool:
+    """True when `el` is `ancestor` or lies inside it."""
+    return el is ancestor or any(a is ancestor for a in el.iterancestors())
+
+
+def outside(root: HtmlElement, excluded: list[HtmlElement]) -> list[HtmlElement]:
+    """The largest subtrees of `root` that hold none of `excluded` (searching these
+    instead of `root` skips the excluded parts, e.g. a long comment list)."""
+    holding = {a for el in excluded for a in el.iterancestors()}
+
+    def walk(el: HtmlElement) -> list[HtmlElement]:
+        if el not in holding:
+            return [] if el in excluded or not isinstance(el.tag, str) else [el]
+        return [part for child in el for part in walk(child)]
+
+    return walk(root)
+
+
 def drop(el: HtmlElement, *selectors: Selector | str) -> None:
     """Remove every match (keeping the text that follows each) from `el`'s tree."""
     for found in list(matches(el, *selectors)):
@@ -153,7 +176,7 @@ def drop(el: HtmlElement, *selectors: Selector | str) -> None:
             found.drop_tree()
 
 
-def absolute(href: str, base: str) -> str:
+def absolute(href: str | None, base: str) -> str:
     """`href` resolved against `base` (whitespace stripped)."""
     href = (href or "").strip()
     if "/." not in href:  # the common cases without urljoin (~4 µs a call)
@@ -164,10 +187,18 @@ def absolute(href: str, base: str) -> str:
     return urljoin(base, href)
 
 
+def web_url(href: str | None, base: str) -> str | None:
+    """`href` made absolute when it is an http(s) link somewhere else than this page."""
+    url = absolute(href, base) if href and not href.startswith("#") else ""
+    return url if url.startswith(("http:", "https:")) else None
+
+
 @lru_cache(maxsize=64)
 def _origin(url: str) -> str | None:
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
 
 
 def strip_fragment(url: str) -> str:
@@ -194,10 +225,15 @@ def html_to_text(fragment: str) -> str:
     if not fragment or not fragment.strip():
         return ""
     try:
-        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div", parser=_PARSER)
     except (etree.ParserError, ValueError):
         return ""
     return text_of(root)
+
+
+def one_line(text: str) -> str:
+    """The first paragraph of `text` on one line (for titles and names)."""
+    return " ".join(text.split("\n\n", 1)[0].split())
 
 
 def text_of(el: HtmlElement | None) -> str:

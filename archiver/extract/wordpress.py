@@ -1,8 +1,8 @@
 """WordPress: one post or page view, with the comments it shows.
 
-Classic themes (``ol.comment-list`` / ``ol.commentlist``, html5 and xhtml
-comment walkers, Jetpack), block themes (``.wp-block-comments``) and the
-comment pagination WordPress adds ("break comments into pages").
+Classic themes (``ol.comment-list`` / ``ol.commentlist``; html5 and xhtml comment
+walkers; Jetpack), block themes (``.wp-block-comments``), and the comment pages
+WordPress makes with "break comments into pages" (``/comment-page-N/``, ``?cpage=N``).
 """
 
 from __future__ import annotations
@@ -20,41 +20,51 @@ from ..exceptions import ExtractionError
 from ..page import Page
 from ..records import Comment, Post, Thread
 from ..sanitize import sanitize_html
-from .markup import absolute, any_of, attr, classes, css, drop, first, in_class, inner_html, parse
-from .markup import strip_fragment, text_of
+from .markup import absolute, any_of, attr, classes, css, drop, first, in_class, inner_html
+from .markup import one_line, outside, parse, strip_fragment, text_of, web_url, within
 
 VERSION = 1
 PLATFORM = "wordpress"
 EXTRACTOR = f"{PLATFORM}@{VERSION}"
 
-# --- selectors, most specific first. Whole-document searches use ids or tag names:
-# a class test on every element of a 300 KB page costs ~1 ms per selector.
-AREA_CANDIDATES = XPath("id('comments') | id('comments-area')"
-                        " | /html/body/descendant::div[contains(@class, 'comments')]"
-                        " | /html/body/descendant::section[contains(@class, 'comments')]")  # fmt: skip
+# --- selectors, most specific first. Whole-page searches go by id or tag name: a class
+# test on every element of a 300 KB page costs about 1 ms per selector.
+AREA_CANDIDATES = XPath(
+    "id('comments') | id('comments-area')"
+    " | /html/body/descendant::div[contains(@class, 'comments')]"
+    " | /html/body/descendant::section[contains(@class, 'comments')]"
+)
 AREA_CLASSES = ("wp-block-comments", "comments-area")  # then #comments, #comments-area
-LIST_CANDIDATES = XPath("descendant::ol[contains(@class, 'comment')] | descendant::ul[contains(@class, 'comment')]")
+LIST_CANDIDATES = XPath(
+    "descendant::ol[contains(@class, 'comment')] | descendant::ul[contains(@class, 'comment')]"
+)
 LIST_CLASSES = frozenset({"comment-list", "commentlist", "wp-block-comment-template"})
-COMMENT_TAGS = frozenset({"li", "div", "article"})  # with id="comment-N" or "li-comment-N"
-EXCLUDED_CLASSES = frozenset({"widget", "widget-area", "widget_recent_comments", "wp-block-query",
-                              "jp-relatedposts", "yarpp-related", "wp-block-latest-comments"})  # fmt: skip
-ARTICLES = XPath("//article[contains(@class, 'post') or contains(@class, 'page') or contains(@class, 'hentry')]")
+NOT_CONTENT = frozenset({"widget", "widget-area", "widget_recent_comments", "wp-block-query",
+                         "wp-block-latest-comments", "jp-relatedposts", "yarpp-related"})  # fmt: skip
+ARTICLES = XPath(
+    "//article[contains(@class, 'post') or contains(@class, 'page') or contains(@class, 'hentry')]"
+)
 ARTICLE_CLASSES = frozenset({"post", "page", "hentry", "type-post", "type-page"})
 MAIN = XPath("(//main | id('main') | id('content'))[1]")
 POST_TITLE = (css("h1.entry-title"), css("h1.wp-block-post-title"), css("h2.wp-block-post-title"),
-              css("h1.post-title"), css(".entry-title"), css("[id^=post-] > h1, [id^=post-] > h2"))  # fmt: skip
+              css("h1.post-title"), css(".entry-title"),
+              css("[id^=post-] > h1, [id^=post-] > h2"))  # fmt: skip
 POST_AUTHOR = (css(".byline .author .fn"), css(".author.vcard .fn"), css(".author.vcard a"),
                css(".wp-block-post-author-name"), css(".wp-block-post-author__name"),
                css("a[rel~=author]"), css(".entry-meta .author"))  # fmt: skip
 POST_PUBLISHED = (css("time.entry-date.published"), css("time.published"),
                   css(".wp-block-post-date time"), css("time.entry-date"))  # fmt: skip
-POST_MODIFIED = (css("time.updated:not(.published)"), css(".wp-block-post-date__modified-date time"))
+POST_MODIFIED = (css("time.updated:not(.published)"),
+                 css(".wp-block-post-date__modified-date time"))  # fmt: skip
 POST_BODY = (css(".entry-content"), css(".wp-block-post-content"), css(".post-content"),
              css("[itemprop~=articleBody]"), css(".entry"))  # fmt: skip
 POST_JUNK = any_of(tags=("script", "style", "noscript", "form"),
                    classes=("sharedaddy", "sd-sharing-enabled", "jp-relatedposts", "wpcnt",
-                            "addtoany_share_save_container", "yarpp-related", "postmetadata"))  # fmt: skip
-MORE_MARKERS = XPath("descendant::a[contains(@class, 'more-link')] | descendant::span[starts-with(@id, 'more-')]")
+                            "addtoany_share_save_container", "yarpp-related",
+                            "postmetadata"))  # fmt: skip
+MORE_MARKERS = XPath(  # "Continue reading" links, <span id="more-87">
+    "descendant::a[contains(@class, 'more-link')] | descendant::span[starts-with(@id, 'more-')]"
+)
 META_TITLE = XPath("/html/head/meta[@property='og:title']/@content")
 META_SITE_NAME = XPath("/html/head/meta[@property='og:site_name']/@content")
 META_AUTHOR = XPath("/html/head/meta[@name='author']/@content")
@@ -65,19 +75,21 @@ BASE_HREF = XPath("/html/head/base/@href")
 TITLE = XPath("string(/html/head/title)")
 SITE_TITLE = XPath("//p[contains(@class, 'site-title')] | //h1[contains(@class, 'site-title')]")
 # One comment's own markup (never its replies) is read in one pass; these class names
-# pick each field, most specific first.
+# then pick each field, most specific first.
+COMMENT_TAGS = frozenset({"li", "div", "article"})  # with id="comment-N" or "li-comment-N"
 COMMENT_AUTHOR = ("fn", "wp-block-comment-author-name", "comment-author")  # b.fn, cite.fn
 COMMENT_CONTENT = ("comment-content", "wp-block-comment-content", "comment-text")
 COMMENT_BODY = ("comment-body",)  # xhtml walker: the text sits in .comment-body itself
-COMMENT_DATE = ("comment-metadata", "commentmetadata", "wp-block-comment-date")  # no <time>: its text
-COMMENT_META = any_of(classes=("comment-author", "comment-meta", "comment-metadata", "commentmetadata",
-                               "reply", "comment-reply-link", "comment-awaiting-moderation", "says",
-                               "avatar", "edit-link", "children", "wp-block-comment-author-name",
-                               "wp-block-comment-date", "wp-block-comment-reply-link",
-                               "wp-block-comment-edit-link", "wp-block-avatar"))  # fmt: skip
+COMMENT_DATE = ("comment-metadata", "commentmetadata", "wp-block-comment-date")  # no <time>
+COMMENT_META = any_of(classes=("comment-author", "comment-meta", "comment-metadata",
+                               "commentmetadata", "reply", "comment-reply-link", "says",
+                               "comment-awaiting-moderation", "avatar", "edit-link", "children",
+                               "wp-block-comment-author-name", "wp-block-comment-date",
+                               "wp-block-comment-reply-link", "wp-block-comment-edit-link",
+                               "wp-block-avatar"))  # fmt: skip
 COMMENT_JUNK_TAGS = frozenset({"script", "style", "form", "noscript"})
 COMMENT_JUNK_CLASSES = frozenset({"reply", "comment-reply-link", "comment-likes", "sharedaddy"})
-# The comments area around the list: title, navigation, form.
+# The comments area around the list: its title, navigation and form.
 COMMENTS_TITLE = (css(".comments-title"), css("#comments-title"), css(".wp-block-comments-title"),
                   css("h2#comments, h3#comments"))  # fmt: skip
 COMMENTS_CLOSED = css(".no-comments, .nocomments, .comments-closed")
@@ -91,7 +103,7 @@ PAGE_PREVIOUS = css(".nav-previous a[href], a.prev.page-numbers[href], "
                     "a.wp-block-comments-pagination-previous[href]")  # fmt: skip
 PAGE_NEXT = css(".nav-next a[href], a.next.page-numbers[href], "
                 "a.wp-block-comments-pagination-next[href]")  # fmt: skip
-ANY_LINK = XPath("descendant-or-self::a[@href]")  # other links count when they name a comment page
+ANY_LINK = XPath("descendant-or-self::a[@href]")  # others count when they name a comment page
 OLDER = re.compile(r"\b(?:older|previous|earlier)\b|«|←", re.IGNORECASE)
 NEWER = re.compile(r"\b(?:newer|next|later)\b|»|→", re.IGNORECASE)
 
@@ -104,25 +116,26 @@ COMMENT_ID = re.compile(r"^(?:li-)?comment-(\d+)$")
 COMMENT_PAGE_PATH = re.compile(r"/comment-page-(\d+)(/?)$")
 CPAGE = re.compile(r"(?:^|&)cpage=(\d+)(?:&|$)")
 DROPPED_QUERY = ("cpage=", "replytocom=")
-COUNT = re.compile(r"\b(\d[\d,.]*|no|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:thoughts?|"
-                   r"responses?|comments?|replies|reply|reactions?|trackbacks?|pingbacks?)\b"
-                   r"|^\D{0,3}?(\d[\d,.]*)\b|\((\d[\d,.]*)\)", re.IGNORECASE)  # fmt: skip
+COUNT = re.compile(r"\b(\d[\d,.]*|no|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+                   r"(?:thoughts?|responses?|comments?|replies|reply|reactions?|trackbacks?|"
+                   r"pingbacks?)\b|^\D{0,3}?(\d[\d,.]*)\b|\((\d[\d,.]*)\)", re.IGNORECASE)  # fmt: skip
 NUMBER_WORDS = {"no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10}  # fmt: skip
 SAYS = re.compile(r"\s+says:?\s*$", re.IGNORECASE)
 TITLE_SEPARATORS = (" | ", " – ", " — ", " » ", " « ", " :: ", " - ")
 
-DETECT_SIGNALS = (
+DETECT_SIGNALS = (  # searched in the raw text: detection never parses
     (re.compile(r"<meta[^>]+content=[\"']WordPress", re.IGNORECASE), 0.6),
     (re.compile(r"/wp-(?:content|includes)/"), 0.3),
-    (re.compile(r"<body[^>]+class=[\"'][^\"']*\b(?:postid-\d|page-id-\d|single-post|wp-embed-)"), 0.2),
+    (re.compile(r"<body[^>]+class=[\"'][^\"']*\b(?:postid-\d|page-id-\d|single-post|wp-embed-)"),
+     0.2),  # fmt: skip
     (re.compile(r"\bwp-block-"), 0.1),
     (re.compile(r"wp-comments-post\.php|id=[\"']comment-\d|comment-reply-link"), 0.1),
 )
 
 
 def detect(page: Page) -> float:
-    """Confidence (0..1) that `page` was rendered by WordPress; no parsing."""
+    """Confidence (0..1) that `page` was rendered by WordPress."""
     if not page.is_html():
         return 0.0
     text = page.text
@@ -130,7 +143,10 @@ def detect(page: Page) -> float:
 
 
 def extract(page: Page) -> Thread | None:
-    """The thread a WordPress post/page view shows; None for indexes and non-posts."""
+    """The thread a post or page view shows; None for indexes, archives and non-HTML.
+
+    Raises `ExtractionError` for a post view whose post has neither title nor body.
+    """
     if not page.is_html():
         return None
     root = parse(page)
@@ -138,7 +154,7 @@ def extract(page: Page) -> Thread | None:
     areas, loose = _comments_areas(root)
     if not _is_thread(root, body_classes, areas):
         return None
-    return _Reader(page, root, body_classes, areas).thread(detach=areas if not loose else None)
+    return _Reader(page, root, body_classes, areas).thread(detach=None if loose else areas)
 
 
 def permalink(url: str) -> str:
@@ -157,9 +173,8 @@ def comment_page_of(url: str) -> int | None:
 
 
 def _comments_areas(root: HtmlElement) -> tuple[list[HtmlElement], bool]:
-    """The outermost comment areas, never inside a widget or a related-posts loop,
-    and whether one of them is only the element around a bare list (old themes),
-    which may hold the post as well.
+    """The outermost comment areas (never in a widget or a related-posts loop), and
+    whether one is "loose": an element around a bare list that may hold the post too.
     """
     candidates = AREA_CANDIDATES(root)
     ranked = [el for name in AREA_CLASSES for el in candidates if name in classes(el)]
@@ -169,24 +184,18 @@ def _comments_areas(root: HtmlElement) -> tuple[list[HtmlElement], bool]:
     for el in ranked:
         if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):  # old themes: <h3 id="comments">
             el, loose = el.getparent(), True
-        if el is None or in_class(el, EXCLUDED_CLASSES) or any(_within(el, f) for f in found):
+        if el is None or in_class(el, NOT_CONTENT) or any(within(el, f) for f in found):
             continue
-        found = [f for f in found if not _within(f, el)] + [el]
+        found = [f for f in found if not within(f, el)] + [el]
     if not any(_lists(area) for area in found):
-        lists = [el for el in _lists(root) if not in_class(el, EXCLUDED_CLASSES)]
+        lists = [el for el in _lists(root) if not in_class(el, NOT_CONTENT)]
         if lists:
             return [lists[0].getparent()], True
-    # An area holding the post itself (odd themes) must not be cut out before the post is read.
-    loose = loose or any(_within(a, area) for a in ARTICLES(root) for area in found)
-    return found, loose
+    return found, loose or any(within(a, area) for a in ARTICLES(root) for area in found)
 
 
 def _lists(el: HtmlElement) -> list[HtmlElement]:
     return [ol for ol in LIST_CANDIDATES(el) if classes(ol) & LIST_CLASSES]
-
-
-def _within(el: HtmlElement, ancestor: HtmlElement) -> bool:
-    return el is ancestor or any(a is ancestor for a in el.iterancestors())
 
 
 def _is_thread(root: HtmlElement, body_classes: frozenset[str], areas: list) -> bool:
@@ -201,11 +210,10 @@ def _is_thread(root: HtmlElement, body_classes: frozenset[str], areas: list) -> 
 
 
 class _Reader:
-    """Reads one parsed page: comments and their area first, then the post without them."""
+    """Reads one parsed page: the comments and their area first, then the post without them."""
 
     def __init__(self, page: Page, root: HtmlElement, body_classes: frozenset[str], areas: list):
-        self.page, self.root, self.areas = page, root, areas
-        self.body_classes = body_classes
+        self.page, self.root, self.areas, self.body_classes = page, root, areas, body_classes
         self.warnings: list[str] = []
         canonical = CANONICAL(root)
         self.canonical = absolute(canonical[0], page.url) if canonical else None
@@ -213,7 +221,7 @@ class _Reader:
         self.base = absolute(base[0], page.url) if base else page.url
         self.post_url = permalink(self.canonical or page.url)
         self.lists = [ol for area in areas for ol in _lists(area)]
-        self.chrome = [el for area in areas for el in _outside(area, self.lists)]
+        self.chrome = [el for area in areas for el in outside(area, self.lists)]
 
     def thread(self, detach: list[HtmlElement] | None) -> Thread:
         comments = self.comments()
@@ -237,13 +245,17 @@ class _Reader:
         articles = [a for a in ARTICLES(self.root) if classes(a) & ARTICLE_CLASSES]
         own = [a for a in articles if postid and a.get("id") == f"post-{postid}"]
         container = (own or articles or MAIN(self.root) or [self.root])[0]
-        title = _line(text_of(self._first(container, POST_TITLE))) or _meta(META_TITLE, self.root)
-        author = text_of(self._first(container, POST_AUTHOR)) or _meta(META_AUTHOR, self.root)
-        published = _when(self._first(container, POST_PUBLISHED)) or _meta(META_PUBLISHED, self.root)
-        modified = _when(self._first(container, POST_MODIFIED)) or _meta(META_MODIFIED, self.root)
-        body = self._first(container, POST_BODY)
+        find = self._first
+        title = one_line(text_of(find(container, POST_TITLE))) or _meta(META_TITLE, self.root)
+        author = text_of(find(container, POST_AUTHOR)) or _meta(META_AUTHOR, self.root)
+        stated = find(container, POST_PUBLISHED)
+        published = attr(stated, "datetime") or _meta(META_PUBLISHED, self.root)
+        published_raw = None if published else text_of(stated) or None  # no datetime: as written
+        modified = attr(find(container, POST_MODIFIED), "datetime")
+        modified = modified or _meta(META_MODIFIED, self.root)
+        body = find(container, POST_BODY)
         if body is None and container is not self.root:
-            body = self._first(self.root, POST_BODY)
+            body = find(self.root, POST_BODY)
         if not title and body is None:
             raise ExtractionError(self.page.url, PLATFORM, "no post title and no post body")
         title = title or self._title_tag()
@@ -252,22 +264,24 @@ class _Reader:
             self.warnings.append("post: no body")
         else:
             drop(body, POST_JUNK)
-            for marker in MORE_MARKERS(body):  # "Continue reading", <span id="more-87">
+            for marker in MORE_MARKERS(body):
                 holder = marker.getparent()
                 marker.drop_tree()
-                if holder is not None and holder.tag == "p" and not len(holder) and not text_of(holder):
-                    holder.drop_tree()
+                if holder is not None and holder.tag == "p" and not len(holder):
+                    if not text_of(holder):
+                        holder.drop_tree()
             text, html = text_of(body), sanitize_html(inner_html(body), self.base)
         for name, value in (("title", title), ("author", author), ("published", published)):
             if not value:
                 self.warnings.append(f"post: no {name}")
-        return Post(self.post_url, title or None, author or None, published, modified, text, html)
+        return Post(self.post_url, title or None, author or None, published, modified, text, html,
+                    published_raw=published_raw)  # fmt: skip
 
     @staticmethod
-    def _first(within: HtmlElement, selectors) -> HtmlElement | None:
+    def _first(scope: HtmlElement, selectors) -> HtmlElement | None:
         for selector in selectors:
-            for el in selector(within):
-                if not in_class(el, EXCLUDED_CLASSES):
+            for el in selector(scope):
+                if not in_class(el, NOT_CONTENT):
                     return el
         return None
 
@@ -296,42 +310,55 @@ class _Reader:
         def pick(names: tuple[str, ...]) -> HtmlElement | None:  # most specific class first
             return next((m.names[name] for name in names if name in m.names), None)
 
+        def warn(problem: str) -> None:
+            self.warnings.append(f"comment {m.source_id}: {problem}")
+
         for el in m.junk:
             el.drop_tree()
-        kind = "pingback" if classes(m.node) & {"pingback", "trackback"} else "comment"
+        pingback = bool(classes(m.node) & {"pingback", "trackback"})
         anchor = f"#comment-{m.source_id}"
         own_link = next((a for a in m.links if a.get("href", "").endswith(anchor)), None)
         time = next((t for t in m.times if t.get("datetime")), m.times[0] if m.times else None)
         author_el = pick(COMMENT_AUTHOR)
         if author_el is not None and "fn" not in classes(author_el) and any(
-            x is not None and _within(x, author_el) for x in (time, own_link)
+            x is not None and within(x, author_el) for x in (time, own_link)
         ):
-            author_el = None  # a .comment-author wrapping the whole header: its text is the date
-        if author_el is None and kind == "pingback":  # "Pingback: <a href=…>Title</a>"
+            author_el = None  # a .comment-author around the whole header: its text is the date
+        if author_el is None and pingback:  # "Pingback: <a href=…>Title of the linking post</a>"
             author_el = next((a for a in m.links if a.get("href")), None)
         author = SAYS.sub("", text_of(author_el)) or None
-        if author is None and kind == "comment":
-            self.warnings.append(f"comment {m.source_id}: no author")
-        link = author_el if author_el is None or author_el.tag == "a" else next(author_el.iter("a"), None)
-        author_url = _web_url(attr(link, "href"), self.base)
-        published = attr(time, "datetime")
-        if published is None and kind == "comment":  # xhtml walker: the date is the permalink's text
-            published = text_of(time if time is not None else own_link) or text_of(pick(COMMENT_DATE))
-            self.warnings.append(f"comment {m.source_id}: " + ("date without datetime" if published else "no date"))
-            published = published or None
+        link = author_el
+        if author_el is not None and author_el.tag != "a":
+            link = next(author_el.iter("a"), None)
+        published, published_raw = attr(time, "datetime"), None
+        if published is None and not pingback:  # xhtml walker: the permalink's text is the date
+            written = time if time is not None else own_link
+            published_raw = text_of(written) or text_of(pick(COMMENT_DATE))
+            warn("date without datetime" if published_raw else "no date")
         content = pick(COMMENT_CONTENT)
-        if content is None and kind == "comment":  # xhtml walker: the text sits in .comment-body
+        if content is None and not pingback:  # xhtml walker: the text sits in .comment-body
             body = pick(COMMENT_BODY)
             content = copy.deepcopy(body) if body is not None else _own_copy(m)
             drop(content, COMMENT_META)
         text = text_of(content)
-        if not text and kind == "comment":
-            self.warnings.append(f"comment {m.source_id}: no text")
-        html = sanitize_html(inner_html(content), self.base) if content is not None else ""
-        url = absolute(own_link.get("href"), self.base) if own_link is not None else None
-        return Comment(m.source_id, m.parent_id, m.depth, author, author_url, published, text, html, url)
+        if not pingback and not author:
+            warn("no author")
+        if not pingback and not text:
+            warn("no text")
+        return Comment(
+            source_id=m.source_id,
+            parent_source_id=m.parent_id,
+            depth=m.depth,
+            author=author,
+            author_url=web_url(attr(link, "href"), self.base),
+            published=published,
+            text=text,
+            html=sanitize_html(inner_html(content), self.base) if content is not None else "",
+            permalink=absolute(own_link.get("href"), self.base) if own_link is not None else None,
+            published_raw=published_raw or None,
+        )
 
-    # --- the area around the comments --------------------------------------------
+    # --- the area around the comments ----------------------------------------------
     def _chrome(self, selector) -> list[HtmlElement]:
         return [el for part in self.chrome for el in selector(part)]
 
@@ -363,7 +390,9 @@ class _Reader:
 
     def comment_page_urls(self, own_urls: set[str]) -> tuple[str, ...]:
         urls = [self._thread_link(el) for el in self._chrome(PAGE_NAV_LINKS)]
-        urls += [u for el in self._chrome(ANY_LINK) if comment_page_of(u := self._thread_link(el) or "")]
+        for el in self._chrome(ANY_LINK):
+            if comment_page_of(url := self._thread_link(el) or ""):
+                urls.append(url)
         return tuple(dict.fromkeys(u for u in urls if u and u not in own_urls))
 
     def stated_comment_count(self) -> int | None:
@@ -371,7 +400,7 @@ class _Reader:
             for el in self._chrome(selector):
                 if found := COUNT.search(text_of(el)):
                     word = next(g for g in found.groups() if g).lower()
-                    return NUMBER_WORDS[word] if word in NUMBER_WORDS else int(re.sub(r"\D", "", word))
+                    return NUMBER_WORDS.get(word) or int("0" + re.sub(r"\D", "", word))
         return None
 
     def comments_open(self) -> bool | None:
@@ -380,40 +409,10 @@ class _Reader:
         return True if COMMENT_FORM(self.root) else None
 
 
-def _outside(area: HtmlElement, lists: list[HtmlElement]) -> list[HtmlElement]:
-    """The subtrees of `area` that hold no comment list (title, navigation, form)."""
-    holding = {a for ol in lists for a in ol.iterancestors()}
-
-    def walk(el: HtmlElement) -> list[HtmlElement]:
-        if el not in holding:
-            return [] if el in lists or not isinstance(el.tag, str) else [el]
-        return [part for child in el for part in walk(child)]
-
-    return walk(area)
-
-
-def _line(text: str) -> str:
-    """The first paragraph of `text` on one line (titles hold no blocks)."""
-    return " ".join(text.split("\n\n", 1)[0].split())
-
-
-def _meta(xpath: XPath, root: HtmlElement) -> str | None:
-    return next((" ".join(v.split()) for v in xpath(root) if v.strip()), None)
-
-
-def _when(el: HtmlElement | None) -> str | None:
-    return attr(el, "datetime") or (text_of(el) or None)
-
-
-def _web_url(href: str | None, base: str) -> str | None:
-    url = absolute(href, base) if href and not href.startswith("#") else ""
-    return url if url.startswith(("http:", "https:")) else None
-
-
 @dataclass(slots=True)
 class _Marks:
-    """One comment as the scan found it: its element, its place, and from its own
-    markup the first element of each class name, its links, times and junk."""
+    """One comment as the scan found it: its element and place, and from its own markup
+    the first element of each class name, its links, its times and its junk."""
 
     node: HtmlElement
     source_id: str
@@ -428,9 +427,8 @@ class _Marks:
 def _scan(area: HtmlElement, seen: set[str]) -> list[_Marks]:
     """Every comment under `area` in display order, in one pass over the markup.
 
-    A comment is an element with ``id="comment-N"`` (or ``li-comment-N``); its
-    parent is the comment around it; its own markup is everything inside it that
-    is not inside a reply, which is where the candidates for its fields are taken.
+    A comment is an element with ``id="comment-N"`` (or ``li-comment-N``); its parent is
+    the comment around it; its own markup is what lies inside it but not inside a reply.
     """
     marks: list[_Marks] = []
     stack: list[_Marks] = []  # the comments the walk is inside, innermost last
@@ -480,3 +478,8 @@ def _own_copy(m: _Marks) -> HtmlElement:
         if isinstance(child.tag, str) and "children" not in classes(child) and not found:
             wrapper.append(copy.deepcopy(child))
     return wrapper
+
+
+def _meta(xpath: XPath, root: HtmlElement) -> str | None:
+    return next((" ".join(v.split()) for v in xpath(root) if v.strip()), None)
+
