@@ -22,12 +22,12 @@ from .schema import migrations
 _POST_COLUMNS = (
     "url", "site", "platform", "extractor", "extractor_version", "confidence", "title", "author",
     "published", "published_raw", "modified", "text", "html", "stated_comment_count",
-    "comments_open", "first_seen", "last_seen", "capture_id",
+    "comments_open", "first_seen", "last_seen", "capture_id", "first_crawl_id",
 )  # fmt: skip
 _COMMENT_COLUMNS = (
     "post_id", "source_id", "parent_source_id", "depth", "comment_page", "page_position",
     "author", "author_url", "published", "published_raw", "text", "html", "permalink",
-    "confidence", "first_seen", "last_seen", "capture_id",
+    "confidence", "first_seen", "last_seen", "capture_id", "first_crawl_id",
 )  # fmt: skip
 # Display-order keys a supplementary source (a comment API or feed) must not overwrite.
 _ORDER_KEYS = ("comment_page", "page_position")
@@ -35,7 +35,7 @@ _ORDER_KEYS = ("comment_page", "page_position")
 
 def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...], keep: tuple[str, ...] = ()) -> str:
     """INSERT ... ON CONFLICT(key) DO UPDATE, keeping the earliest first_seen and latest last_seen."""
-    updated = [c for c in columns if c not in (*key, "first_seen", "last_seen", *keep)]
+    updated = [c for c in columns if c not in (*key, "first_seen", "last_seen", "first_crawl_id", *keep)]
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) "
         f"VALUES ({', '.join(':' + c for c in columns)}) "
@@ -47,8 +47,12 @@ def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...], keep: tu
 
 
 _UPSERT_POST = _upsert("posts", _POST_COLUMNS, ("url",)) + " RETURNING id"
-_UPSERT_COMMENT = _upsert("comments", _COMMENT_COLUMNS, ("post_id", "source_id"))
-_UPSERT_SUPPLEMENT = _upsert("comments", _COMMENT_COLUMNS, ("post_id", "source_id"), _ORDER_KEYS)
+# A comment seen again is not deleted (any more).
+_UNDELETE = ", deleted_at = NULL, deleted_crawl_id = NULL"
+_UPSERT_COMMENT = _upsert("comments", _COMMENT_COLUMNS, ("post_id", "source_id")) + _UNDELETE
+_UPSERT_SUPPLEMENT = (
+    _upsert("comments", _COMMENT_COLUMNS, ("post_id", "source_id"), _ORDER_KEYS) + _UNDELETE
+)
 # Parents may arrive on a later comment page than their replies, so links and
 # thread order are recomputed for the whole post after every page: depth-first
 # over parent links, siblings in page order (comment page, then place on it).
@@ -73,6 +77,44 @@ UPDATE comments SET position = (SELECT pos FROM ordered WHERE ordered.id = comme
 WHERE post_id = :post_id
 """
 _POST_ID = "SELECT id FROM posts WHERE url = ?"
+_CRAWL_OF_CAPTURE = "SELECT crawl_id FROM captures WHERE id = ?"
+_RECORD_READ = """
+INSERT OR IGNORE INTO post_reads (crawl_id, post_id, comment_page, comments, supplement, capture_id)
+VALUES (:crawl_id, :post_id, :comment_page, :comments, :supplement, :capture_id)
+"""
+# Each distinct text a comment has shown is kept, oldest first; `comments` holds the latest.
+_NEW_VERSIONS = """
+INSERT INTO comment_versions (comment_id, version, author, text, html, seen_at, crawl_id, capture_id)
+SELECT c.id,
+       coalesce((SELECT max(version) FROM comment_versions v WHERE v.comment_id = c.id), 0) + 1,
+       c.author, c.text, c.html, c.last_seen, :crawl_id, c.capture_id
+FROM comments c
+WHERE c.post_id = :post_id AND c.text IS NOT (
+    SELECT v.text FROM comment_versions v WHERE v.comment_id = c.id ORDER BY v.version DESC LIMIT 1
+)
+"""
+# A comment is deleted when a later crawl re-read every comment page of its
+# thread without error and did not see it. Never removed: only marked.
+_THREADS_READ_COMPLETELY = """
+SELECT p.id FROM posts p
+WHERE p.id IN (SELECT post_id FROM post_reads WHERE crawl_id = :crawl_id AND supplement = 0)
+AND NOT EXISTS (
+    SELECT 1 FROM comments c WHERE c.post_id = p.id AND c.deleted_at IS NULL
+    AND c.comment_page NOT IN (
+        SELECT comment_page FROM post_reads r
+        WHERE r.crawl_id = :crawl_id AND r.post_id = p.id AND r.supplement = 0
+    )
+)
+AND NOT EXISTS (
+    SELECT 1 FROM errors e WHERE e.crawl_id = :crawl_id
+    AND substr(e.url, 1, length(p.url)) = p.url
+)
+"""
+_MARK_DELETED = """
+UPDATE comments SET deleted_at = :at, deleted_crawl_id = :crawl_id
+WHERE post_id = :post_id AND deleted_at IS NULL
+AND (capture_id IS NULL OR capture_id NOT IN (SELECT id FROM captures WHERE crawl_id = :crawl_id))
+"""
 # Completeness: what the page says ("34 thoughts on …") against what was read.
 _COUNT_COMMENTS = """
 UPDATE posts SET
@@ -148,12 +190,26 @@ class Store:
         }
 
     def finish_crawl(self, crawl_id: int, outcome: str) -> dict[str, int]:
+        if outcome == "finished":
+            self.mark_deletions(crawl_id)
         counts = self.crawl_counts(crawl_id)
         with self.db.atomic():
             self.db["crawls"].update(
                 crawl_id, {"finished": now_iso(), "outcome": outcome, **counts}
             )
         return counts
+
+    def mark_deletions(self, crawl_id: int) -> int:
+        """Mark comments missing from threads this crawl read completely; returns how many."""
+        at = now_iso()
+        marked = 0
+        with self.db.atomic():
+            for (post_id,) in self.db.execute(_THREADS_READ_COMPLETELY, {"crawl_id": crawl_id}).fetchall():
+                cursor = self.db.execute(
+                    _MARK_DELETED, {"at": at, "crawl_id": crawl_id, "post_id": post_id}
+                )
+                marked += cursor.rowcount
+        return marked
 
     def crawl_counts(self, crawl_id: int) -> dict[str, int]:
         """What one crawl touched: pages captured, posts and comments read, errors."""
@@ -209,6 +265,11 @@ class Store:
         warc_length: int,
         warc_record_id: str,
         payload_digest: str | None,
+        record_type: str = "response",
+        refers_to: int | None = None,
+        warc_date: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
     ) -> int:
         row = dict(locals())
         del row["self"]
@@ -219,6 +280,18 @@ class Store:
                 list(row.values()),
             )
             return int(cursor.fetchone()[0])
+
+    def previous_capture(self, url: str, payload_digest: str | None = None) -> dict[str, object] | None:
+        """The latest full response archived for `url` (with that payload, if given)."""
+        sql = (
+            "SELECT * FROM captures WHERE url = ? AND coalesce(record_type, 'response') = 'response'"
+            " AND status = 200"
+        )
+        params: list[object] = [url]
+        if payload_digest is not None:
+            sql += " AND payload_digest = ?"
+            params.append(payload_digest)
+        return next(iter(self.db.query(sql + " ORDER BY id DESC LIMIT 1", params)), None)
 
     def add_error(
         self,
@@ -259,6 +332,9 @@ class Store:
             capture_id=capture_id,
         )
         with self.db.atomic():
+            crawl = self.db.execute(_CRAWL_OF_CAPTURE, [capture_id]).fetchone()
+            crawl_id = crawl[0] if crawl else None
+            post["first_crawl_id"] = crawl_id
             existing = self.db.execute(_POST_ID, [thread.post.url]).fetchone()
             if thread.supplement and existing:
                 post_id = int(existing[0])
@@ -275,6 +351,7 @@ class Store:
                     first_seen=seen_at,
                     last_seen=seen_at,
                     capture_id=capture_id,
+                    first_crawl_id=crawl_id,
                 )
                 rows.append(row)
             if rows:
@@ -282,7 +359,13 @@ class Store:
                 self.db.conn.executemany(upsert, rows)
                 self.db.execute(_LINK_PARENTS, {"post_id": post_id})
                 self.db.execute(_RENUMBER, {"post_id": post_id})
+                self.db.execute(_NEW_VERSIONS, {"post_id": post_id, "crawl_id": crawl_id})
             self.db.execute(_COUNT_COMMENTS, {"post_id": post_id})
+            if crawl_id is not None:
+                self.db.execute(_RECORD_READ, {
+                    "crawl_id": crawl_id, "post_id": post_id, "comment_page": thread.comment_page,
+                    "comments": len(rows), "supplement": thread.supplement, "capture_id": capture_id,
+                })  # fmt: skip
         return post_id
 
 

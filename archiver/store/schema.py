@@ -148,3 +148,51 @@ def m004_completeness(db: sqlite_utils.Database) -> None:
     """How many comments the archive holds for a post, and how many the page says are missing."""
     db["posts"].add_column("comment_count", int)
     db["posts"].add_column("comment_shortfall", int)
+
+
+@migrations()
+def m005_changes(db: sqlite_utils.Database) -> None:
+    """What changed between crawls: thread reads, comment versions, deletions, revisits."""
+    db["post_reads"].create(
+        {
+            "id": int,
+            "crawl_id": int,
+            "post_id": int,
+            "comment_page": int,
+            "comments": int,  # how many comments that page showed
+            "supplement": int,  # 1: read from a comment API, feed or embed
+            "capture_id": int,
+        },
+        pk="id",
+        foreign_keys=[("crawl_id", "crawls", "id"), ("post_id", "posts", "id"),
+                      ("capture_id", "captures", "id")],  # fmt: skip
+    )
+    db["post_reads"].create_index(["crawl_id", "post_id", "comment_page", "capture_id"], unique=True)
+    db["post_reads"].create_index(["post_id"])
+    db["comment_versions"].create(
+        {
+            "id": int,
+            "comment_id": int,
+            "version": int,  # 1 = as first archived
+            "author": str,
+            "text": str,
+            "html": str,
+            "seen_at": str,  # capture time this version was first read
+            "crawl_id": int,
+            "capture_id": int,
+        },
+        pk="id",
+        foreign_keys=[("comment_id", "comments", "id"), ("crawl_id", "crawls", "id"),
+                      ("capture_id", "captures", "id")],  # fmt: skip
+    )
+    db["comment_versions"].create_index(["comment_id", "version"], unique=True)
+    db["comments"].add_column("first_crawl_id", int)
+    db["comments"].add_column("deleted_at", str)
+    db["comments"].add_column("deleted_crawl_id", int)
+    db["posts"].add_column("first_crawl_id", int)
+    db["captures"].add_column("record_type", str)  # response, revisit
+    db["captures"].add_column("refers_to", int)  # for a revisit: the capture holding the payload
+    db["captures"].add_column("warc_date", str)  # WARC-Date, exact
+    db["captures"].add_column("etag", str)
+    db["captures"].add_column("last_modified", str)
+    db["captures"].create_index(["url", "payload_digest"])
