@@ -179,6 +179,49 @@ def _crawl(urls: list[str], data_dir: Path, options: dict[str, Any]) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
+@click.option("--since", default="1970-01-01", metavar="DATE",
+              help="Only crawls started on or after DATE (ISO 8601, e.g. 2026-11-01).")
+@click.option("--site", default=None, help="Only sites whose host contains this text.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per change.")
+@data_option
+def changes(since: str, site: str | None, as_json: bool, data_dir: Path) -> None:
+    """What re-crawls found: new posts, and new, edited and deleted comments.
+
+    Deleted comments are never removed from the archive, only marked; every
+    version of an edited comment is kept in `comment_versions`.
+
+    Example:
+
+        archiver changes --since 2026-11-01 --site someblog
+    """
+    import json
+
+    from .store import Store
+
+    db = data_dir / "archive.db"
+    if not db.exists():
+        raise click.ClickException(f"{db}: no archive here (crawl first, or pass --data DIR)")
+    store = Store(db)
+    rows = store.changes(since, site)
+    store.close()
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"No changes in crawls since {since}.")
+        return
+    heading = None
+    for row in rows:
+        if (row["crawl_id"], row["url"]) != heading:
+            heading = (row["crawl_id"], row["url"])
+            click.echo(f"crawl {row['crawl_id']}  {row['url']}  {row['title'] or ''}")
+        who = f" {row['source_id']} by {row['author']}" if row["source_id"] else ""
+        text = " ".join(str(row["text"] or "").split())[:90]
+        click.echo(f"  {row['change']}{who} ({row['at']}): {text}")
+
+
+@cli.command(context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @data_option
 def reextract(paths: tuple[Path, ...], data_dir: Path) -> None:

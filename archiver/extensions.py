@@ -18,7 +18,7 @@ from twisted.internet import task
 
 from .settings import Config
 from .store import Store
-from .warc import Exchange, WarcWriter
+from .warc import Exchange, WarcLocation, WarcWriter, sha1_digest, warc_date
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -154,18 +154,25 @@ class ArchiveExtension:
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
         assert self.writer is not None and self.store is not None
         fetched_at = datetime.now(timezone.utc)
-        location = self.writer.write_exchange(exchange_from_scrapy(request, response, fetched_at))
+        exchange = exchange_from_scrapy(request, response, fetched_at)
+        location, refers_to = self._write(exchange)
+        header = response.headers.get
         capture_id = self.store.add_capture(
             crawl_id=self.crawl_id,
             url=request.url,
             status=response.status,
             fetched_at=fetched_at.isoformat(timespec="seconds"),
-            content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
+            content_type=header("Content-Type", b"").decode("latin-1") or None,
             warc_file=location.filename,
             warc_offset=location.offset,
             warc_length=location.length,
             warc_record_id=location.record_id,
             payload_digest=location.payload_digest,
+            record_type="response" if refers_to is None else "revisit",
+            refers_to=refers_to,
+            warc_date=warc_date(fetched_at),
+            etag=(header("ETag") or b"").decode("latin-1") or None,
+            last_modified=(header("Last-Modified") or b"").decode("latin-1") or None,
         )
         request.meta[CAPTURE_ID] = capture_id
         request.meta[FETCHED_AT] = fetched_at.isoformat(timespec="seconds")
@@ -176,6 +183,26 @@ class ArchiveExtension:
             self.stats.inc_value("archiver/errors")
         self.stats.inc_value("archiver/warc/records", 2)
         self.stats.inc_value("archiver/pages")
+
+    def _write(self, exchange: Exchange) -> tuple[WarcLocation, int | None]:
+        """A revisit record when this URL's payload is already archived, else a response."""
+        assert self.writer is not None and self.store is not None
+        if self.config.revisits and exchange.status == 200 and exchange.truncated is None:
+            previous = self.store.previous_capture(exchange.url, sha1_digest(exchange.body))
+            if previous is not None:
+                original = WarcLocation(
+                    filename=str(previous["warc_file"]),
+                    offset=int(previous["warc_offset"]),
+                    length=int(previous["warc_length"]),
+                    record_id=str(previous["warc_record_id"]),
+                    payload_digest=str(previous["payload_digest"]),
+                    request_record_id="",
+                )
+                date = previous["warc_date"] or warc_date(datetime.fromisoformat(str(previous["fetched_at"])))
+                location = self.writer.write_revisit(exchange, original, exchange.url, str(date))
+                self.stats.inc_value("archiver/warc/revisits")
+                return location, int(previous["id"])
+        return self.writer.write_exchange(exchange), None
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.writer is not None:

@@ -8,29 +8,24 @@ addresses are refused before the request is sent, names after DNS resolution.
 from __future__ import annotations
 
 import ipaddress
-import logging
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
-from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.http import Headers, Response
-from scrapy.responsetypes import responsetypes
+from scrapy.exceptions import IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 from twisted.internet.task import deferLater
 
-from .extensions import CAPTURE_ID, FETCHED_AT, SOURCE_OF, ArchiveExtension
-from .reextract import read_page
+from .extensions import SOURCE_OF
 from .settings import Config
-
-logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
+    from scrapy.http import Response
     from twisted.internet.defer import Deferred
 
 
@@ -91,42 +86,6 @@ class ScopeMiddleware:
             return
         if scope is not None and not scope.covers(request.url):
             raise IgnoreRequest(f"offsite: {request.url} is outside the sites being crawled")
-
-
-class ResumeMiddleware:
-    """When resuming a crawl, answer already archived URLs from the WARCs, not the network.
-
-    The spider then re-reads those pages exactly as if fetched, so the frontier
-    is rebuilt and nothing is fetched or stored twice.
-    """
-
-    def __init__(self, archive: ArchiveExtension) -> None:
-        self.archive = archive
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ResumeMiddleware:
-        archive = crawler.get_extension(ArchiveExtension)
-        if archive is None:
-            raise NotConfigured("ResumeMiddleware needs archiver.extensions.ArchiveExtension")
-        return cls(archive)
-
-    def process_request(self, request: Request) -> Response | None:
-        capture = self.archive.archived.get(request.url)
-        if capture is None or request.method != "GET":
-            return None
-        path = self.archive.config.warc_dir / str(capture["warc_file"])
-        try:
-            page = read_page(path, int(capture["warc_offset"]), int(capture["id"]))
-        except (OSError, StopIteration, ValueError) as exc:
-            logger.warning("%s: cannot read its archived copy (%s); fetching it again", request.url, exc)
-            return None
-        request.meta[CAPTURE_ID] = capture["id"]
-        request.meta[FETCHED_AT] = capture["fetched_at"]
-        headers = Headers(
-            {k: v for k, v in page.headers.items() if k not in ("content-encoding", "transfer-encoding", "content-length")}
-        )
-        cls = responsetypes.from_args(headers=headers, url=page.url, body=page.body)
-        return cls(url=page.url, status=page.status, headers=headers, body=page.body, request=request, flags=["archived"])
 
 
 class PublicOnlyResolver(CachingThreadedResolver):

@@ -71,25 +71,48 @@ def read_page(path: Path, offset: int, capture_id: int | None = None) -> Page:
         return page_from_record(next(iter(ArchiveIterator(fh))), capture_id)
 
 
-def responses(path: Path) -> Iterator[tuple[Page, dict[str, object]]]:
-    """Each HTTP response in a WARC file as a Page, with its `captures` row fields."""
+def responses(
+    path: Path, payloads: dict[str, tuple[Path, int]] | None = None
+) -> Iterator[tuple[Page, dict[str, object]]]:
+    """Each HTTP response in a WARC file as a Page, with its `captures` row fields.
+
+    A revisit record (identical payload) yields the payload of the record it
+    refers to, which must be in this file or in one read earlier with the same
+    `payloads` map (record id -> where its response record lies).
+    """
+    payloads = {} if payloads is None else payloads
     with path.open("rb") as fh:
         records = ArchiveIterator(fh)
         for record in records:
-            if record.rec_type != "response" or record.http_headers is None:
+            if record.rec_type not in ("response", "revisit") or record.http_headers is None:
                 continue
-            page = page_from_record(record)
+            record_id = record.rec_headers.get_header("WARC-Record-ID")
+            refers_to = record.rec_headers.get_header("WARC-Refers-To")
+            if record.rec_type == "revisit":
+                original = payloads.get(refers_to)
+                if original is None:
+                    logger.warning("%s: revisit %s refers to a record not read yet", path, record_id)
+                    continue
+                page = replace(read_page(*original), url=record.rec_headers.get_header("WARC-Target-URI"),
+                               fetched_at=_iso_seconds(record.rec_headers.get_header("WARC-Date")))
+            else:
+                page = page_from_record(record)
             records.read_to_end()
+            offset = records.get_record_offset()
+            if record.rec_type == "response":
+                payloads[record_id] = (path, offset)
             capture = {
                 "url": page.url,
                 "status": page.status,
                 "fetched_at": page.fetched_at,
                 "content_type": page.headers.get("content-type"),
                 "warc_file": path.name.removesuffix(".open"),
-                "warc_offset": records.get_record_offset(),
+                "warc_offset": offset,
                 "warc_length": records.get_record_length(),
-                "warc_record_id": record.rec_headers.get_header("WARC-Record-ID"),
+                "warc_record_id": record_id,
                 "payload_digest": record.rec_headers.get_header("WARC-Payload-Digest"),
+                "record_type": record.rec_type,
+                "warc_date": record.rec_headers.get_header("WARC-Date"),
             }
             yield page, capture
 
@@ -103,11 +126,14 @@ def _iso_seconds(warc_date: str) -> str:
 def reextract(paths: Iterable[Path], store: Store, crawl_id: int | None) -> ReextractCounts:
     """Read every response in `paths` into `store`, as the live crawl would have."""
     counts = ReextractCounts()
+    payloads: dict[str, tuple[Path, int]] = {}
     for path in warc_files(paths):
         counts.files += 1
         try:
-            for page, capture in responses(path):
+            for page, capture in responses(path, payloads):
                 counts.responses += 1
+                if capture["record_type"] == "revisit":
+                    capture["refers_to"] = store.capture_of_payload(page.url, capture["payload_digest"])
                 capture_id = store.add_capture(crawl_id=crawl_id, **capture)  # type: ignore[arg-type]
                 page = replace(page, capture_id=capture_id)
                 result = harvest(page)

@@ -58,7 +58,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "archiver.middlewares.PrivateAddressMiddleware": 50,
     "archiver.middlewares.ScopeMiddleware": 60,
-    "archiver.middlewares.ResumeMiddleware": 70,
+    "archiver.archived.ResumeMiddleware": 70,
+    "archiver.archived.ConditionalMiddleware": 580,  # outside HttpCompression (590)
     "archiver.middlewares.RetryAfterMiddleware": 560,  # just before RetryMiddleware (550)
 }
 TWISTED_DNS_RESOLVER = "archiver.middlewares.PublicOnlyResolver"
@@ -74,6 +75,8 @@ ARCHIVER_MAX_COMMENT_PAGES = 1000
 ARCHIVER_MAX_PAGE_SIZE = 32 * 1024 * 1024
 ARCHIVER_MAX_RETRY_AFTER = 300.0
 ARCHIVER_RESUME = True
+ARCHIVER_CONDITIONAL = True
+ARCHIVER_REVISITS = True
 ARCHIVER_PROGRESS = False
 ARCHIVER_PROGRESS_INTERVAL = 2.0
 
@@ -90,6 +93,8 @@ class Config:
     max_page_size: int
     max_retry_after: float
     resume: bool
+    conditional: bool
+    revisits: bool
     progress: bool
     progress_interval: float
 
@@ -106,6 +111,8 @@ class Config:
             max_page_size=settings.getint("ARCHIVER_MAX_PAGE_SIZE", ARCHIVER_MAX_PAGE_SIZE),
             max_retry_after=settings.getfloat("ARCHIVER_MAX_RETRY_AFTER", ARCHIVER_MAX_RETRY_AFTER),
             resume=settings.getbool("ARCHIVER_RESUME", ARCHIVER_RESUME),
+            conditional=settings.getbool("ARCHIVER_CONDITIONAL", ARCHIVER_CONDITIONAL),
+            revisits=settings.getbool("ARCHIVER_REVISITS", ARCHIVER_REVISITS),
             progress=settings.getbool("ARCHIVER_PROGRESS"),
             progress_interval=settings.getfloat(
                 "ARCHIVER_PROGRESS_INTERVAL", ARCHIVER_PROGRESS_INTERVAL

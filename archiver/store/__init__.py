@@ -125,6 +125,30 @@ WHERE id = :post_id
 """
 
 
+_CHANGES = """
+WITH recent AS (SELECT id, started FROM crawls WHERE started >= :since)
+SELECT 'new post' AS change, p.first_crawl_id AS crawl_id, p.url, p.title,
+       NULL AS source_id, p.author, p.published AS at, substr(p.text, 1, 200) AS text
+FROM posts p JOIN recent r ON r.id = p.first_crawl_id WHERE p.site LIKE :site
+UNION ALL
+SELECT 'new comment', c.first_crawl_id, p.url, p.title, c.source_id, c.author, c.published,
+       substr(c.text, 1, 200)
+FROM comments c JOIN posts p ON p.id = c.post_id JOIN recent r ON r.id = c.first_crawl_id
+WHERE p.site LIKE :site
+UNION ALL
+SELECT 'edited comment', v.crawl_id, p.url, p.title, c.source_id, c.author, v.seen_at,
+       substr(v.text, 1, 200)
+FROM comment_versions v JOIN comments c ON c.id = v.comment_id JOIN posts p ON p.id = c.post_id
+JOIN recent r ON r.id = v.crawl_id WHERE v.version > 1 AND p.site LIKE :site
+UNION ALL
+SELECT 'deleted comment', c.deleted_crawl_id, p.url, p.title, c.source_id, c.author, c.deleted_at,
+       substr(c.text, 1, 200)
+FROM comments c JOIN posts p ON p.id = c.post_id JOIN recent r ON r.id = c.deleted_crawl_id
+WHERE p.site LIKE :site
+ORDER BY 2, 3, 1, 5
+"""
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -245,6 +269,10 @@ class Store:
             )
         }
 
+    def changes(self, since: str, site: str | None = None) -> list[dict[str, object]]:
+        """What crawls started at or after `since` found: new posts, new, edited and deleted comments."""
+        return list(self.db.query(_CHANGES, {"since": since, "site": f"%{site}%" if site else "%"}))
+
     def totals(self) -> dict[str, int]:
         return {
             name: self.db[name].count for name in ("posts", "comments", "captures", "errors")
@@ -292,6 +320,10 @@ class Store:
             sql += " AND payload_digest = ?"
             params.append(payload_digest)
         return next(iter(self.db.query(sql + " ORDER BY id DESC LIMIT 1", params)), None)
+
+    def capture_of_payload(self, url: str, payload_digest: object) -> int | None:
+        previous = self.previous_capture(url, str(payload_digest))
+        return int(previous["id"]) if previous else None
 
     def add_error(
         self,
