@@ -125,30 +125,6 @@ WHERE id = :post_id
 """
 
 
-_CHANGES = """
-WITH recent AS (SELECT id, started FROM crawls WHERE started >= :since)
-SELECT 'new post' AS change, p.first_crawl_id AS crawl_id, p.url, p.title,
-       NULL AS source_id, p.author, p.published AS at, substr(p.text, 1, 200) AS text
-FROM posts p JOIN recent r ON r.id = p.first_crawl_id WHERE p.site LIKE :site
-UNION ALL
-SELECT 'new comment', c.first_crawl_id, p.url, p.title, c.source_id, c.author, c.published,
-       substr(c.text, 1, 200)
-FROM comments c JOIN posts p ON p.id = c.post_id JOIN recent r ON r.id = c.first_crawl_id
-WHERE p.site LIKE :site
-UNION ALL
-SELECT 'edited comment', v.crawl_id, p.url, p.title, c.source_id, c.author, v.seen_at,
-       substr(v.text, 1, 200)
-FROM comment_versions v JOIN comments c ON c.id = v.comment_id JOIN posts p ON p.id = c.post_id
-JOIN recent r ON r.id = v.crawl_id WHERE v.version > 1 AND p.site LIKE :site
-UNION ALL
-SELECT 'deleted comment', c.deleted_crawl_id, p.url, p.title, c.source_id, c.author, c.deleted_at,
-       substr(c.text, 1, 200)
-FROM comments c JOIN posts p ON p.id = c.post_id JOIN recent r ON r.id = c.deleted_crawl_id
-WHERE p.site LIKE :site
-ORDER BY 2, 3, 1, 5
-"""
-
-
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -271,7 +247,13 @@ class Store:
 
     def changes(self, since: str, site: str | None = None) -> list[dict[str, object]]:
         """What crawls started at or after `since` found: new posts, new, edited and deleted comments."""
-        return list(self.db.query(_CHANGES, {"since": since, "site": f"%{site}%" if site else "%"}))
+        return list(
+            self.db.query(
+                "SELECT * FROM changes WHERE crawl_started >= :since AND site LIKE :site "
+                "ORDER BY crawl_id, url, change, at",
+                {"since": since, "site": f"%{site}%" if site else "%"},
+            )
+        )
 
     def totals(self) -> dict[str, int]:
         return {
@@ -399,6 +381,80 @@ class Store:
                     "comments": len(rows), "supplement": thread.supplement, "capture_id": capture_id,
                 })  # fmt: skip
         return post_id
+
+
+    # jobs ---------------------------------------------------------------------
+    # Scheduled crawls (archiver/schedule.py). Times are UTC ISO 8601 strings, so
+    # they compare as text.
+
+    def add_job(
+        self, name: str, start_urls: list[str], *, every_seconds: int | None, cron: str | None,
+        options: dict[str, object], next_run: str,
+    ) -> int:  # fmt: skip
+        with self.db.atomic():
+            table = self.db["jobs"].insert(
+                {
+                    "name": name,
+                    "start_urls": json.dumps(start_urls),
+                    "every_seconds": every_seconds,
+                    "cron": cron,
+                    "options": json.dumps(options, sort_keys=True),
+                    "created": now_iso(),
+                    "next_run": next_run,
+                    "runs": 0,
+                }
+            )
+        return int(table.last_pk)
+
+    def jobs(self) -> list[dict[str, object]]:
+        return list(self.db.query("SELECT * FROM jobs ORDER BY id"))
+
+    def job(self, key: int | str) -> dict[str, object] | None:
+        """A job by id or by name."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM jobs WHERE id = ? OR name = ? ORDER BY name = ? DESC",
+                [key, str(key), str(key)],
+            )
+        )
+        return rows[0] if rows else None
+
+    def remove_job(self, job_id: int) -> None:
+        with self.db.atomic():
+            self.db.execute("DELETE FROM jobs WHERE id = ?", [job_id])
+
+    def due_jobs(self, now: str) -> list[dict[str, object]]:
+        return list(
+            self.db.query("SELECT * FROM jobs WHERE next_run <= ? ORDER BY next_run, id", [now])
+        )
+
+    def job_started(self, job_id: int, pid: int, at: str) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE jobs SET running_pid = ?, running_since = ? WHERE id = ?", [pid, at, job_id]
+            )
+
+    def job_finished(
+        self, job_id: int, *, started: str, finished: str, next_run: str, crawl_id: int | None,
+        outcome: str, exit_code: int | None, error: str | None,
+    ) -> None:  # fmt: skip
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE jobs SET last_run = ?, last_finished = ?, next_run = ?, last_crawl_id = ?, "
+                "last_outcome = ?, last_exit_code = ?, last_error = ?, runs = coalesce(runs, 0) + 1, "
+                "running_pid = NULL, running_since = NULL WHERE id = ?",
+                [started, finished, next_run, crawl_id, outcome, exit_code, error, job_id],
+            )
+
+    def latest_crawl(self, start_urls: list[str]) -> dict[str, object] | None:
+        """The newest crawls row for exactly these start URLs (as the crawl recorded them)."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM crawls WHERE start_urls = ? ORDER BY id DESC LIMIT 1",
+                [json.dumps(start_urls)],
+            )
+        )
+        return rows[0] if rows else None
 
 
 def open_store(data_dir: Path | str) -> Store:

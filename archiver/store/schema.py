@@ -196,3 +196,60 @@ def m005_changes(db: sqlite_utils.Database) -> None:
     db["captures"].add_column("etag", str)
     db["captures"].add_column("last_modified", str)
     db["captures"].create_index(["url", "payload_digest"])
+
+
+@migrations()
+def m010_jobs(db: sqlite_utils.Database) -> None:
+    """Scheduled crawls (`archiver schedule`): what to crawl, how often, what the last run did."""
+    db["jobs"].create(
+        {
+            "id": int,
+            "name": str,
+            "start_urls": str,  # JSON list, as crawls.start_urls
+            "every_seconds": int,  # an interval, or
+            "cron": str,  # a cron expression, in local time
+            "options": str,  # JSON object: the `archiver crawl` options
+            "created": str,
+            "next_run": str,  # UTC, ISO 8601
+            "last_run": str,
+            "last_finished": str,
+            "last_crawl_id": int,
+            "last_outcome": str,  # the crawl's outcome, or failed
+            "last_exit_code": int,
+            "last_error": str,
+            "runs": int,
+            "running_pid": int,  # informative: the lock file is the lock
+            "running_since": str,
+        },
+        pk="id",
+        not_null={"name", "start_urls", "options", "next_run"},
+        defaults={"runs": 0},
+        foreign_keys=[("last_crawl_id", "crawls", "id")],
+    )
+    db["jobs"].create_index(["name"], unique=True)
+    db["jobs"].create_index(["next_run"])
+
+
+@migrations()
+def m006_changes_view(db: sqlite_utils.Database) -> None:
+    """One row per change a crawl found; `archiver changes` and Datasette read it."""
+    db.execute("""
+CREATE VIEW changes AS
+SELECT 'new post' AS change, p.first_crawl_id AS crawl_id, k.started AS crawl_started,
+       p.site, p.url, p.title, p.id AS post_id, NULL AS comment_id, NULL AS source_id,
+       p.author, p.published AS at, substr(p.text, 1, 200) AS text
+FROM posts p JOIN crawls k ON k.id = p.first_crawl_id
+UNION ALL
+SELECT 'new comment', c.first_crawl_id, k.started, p.site, p.url, p.title, p.id, c.id,
+       c.source_id, c.author, c.published, substr(c.text, 1, 200)
+FROM comments c JOIN posts p ON p.id = c.post_id JOIN crawls k ON k.id = c.first_crawl_id
+UNION ALL
+SELECT 'edited comment', v.crawl_id, k.started, p.site, p.url, p.title, p.id, c.id,
+       c.source_id, c.author, v.seen_at, substr(v.text, 1, 200)
+FROM comment_versions v JOIN comments c ON c.id = v.comment_id JOIN posts p ON p.id = c.post_id
+JOIN crawls k ON k.id = v.crawl_id WHERE v.version > 1
+UNION ALL
+SELECT 'deleted comment', c.deleted_crawl_id, k.started, p.site, p.url, p.title, p.id, c.id,
+       c.source_id, c.author, c.deleted_at, substr(c.text, 1, 200)
+FROM comments c JOIN posts p ON p.id = c.post_id JOIN crawls k ON k.id = c.deleted_crawl_id
+""")
