@@ -1,4 +1,4 @@
-"""What one fetched page yields for the archive: its thread, or the error it showed.
+"""What one fetched page yields: its thread or the error it showed, and its links.
 
 Shared by the live crawl and by `reextract`, so both read a page the same way.
 """
@@ -6,9 +6,11 @@ Shared by the live crawl and by `reextract`, so both read a page the same way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from .exceptions import ExtractionError
+from .discovery import Scope, html_links, is_xml, xml_links
 from .extract import extract, extract_source
 from .items import ErrorItem, ThreadItem
 from .page import Page
@@ -52,3 +54,50 @@ def _read(page: Page, read: Callable[[], Thread | None]) -> ThreadItem | ErrorIt
     if thread is None:
         return None
     return ThreadItem(thread, page.capture_id, page.fetched_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Everything the crawl needs from one fetched page, computed away from the reactor."""
+
+    result: ThreadItem | ErrorItem | None
+    links: tuple[str, ...] = ()  # in scope, fragment-free, de-duplicated, in page order
+    # Whether the linked pages should in turn be crawled for links: yes from an
+    # index page; from a feed or sitemap only if it was itself found by discovery
+    # (a feed given as the start URL archives just the posts it lists).
+    links_discover: bool = True
+
+
+def read(
+    page: Page,
+    scope: Scope,
+    *,
+    expect_html: bool = False,
+    discover: bool = False,
+    source_of: Post | None = None,
+) -> Reading:
+    """A page's thread (or error) and the links worth following from it.
+
+    Pure and picklable both ways, so the spider can run it in a worker process:
+    parsing and extraction are the crawl's main CPU cost.
+    `discover`: also follow the page's links if it is not a thread (or is a
+    start page that is not); feeds and sitemaps always give their links.
+    """
+    if source_of is not None:
+        return Reading(harvest(page, source_of=source_of))
+    if page.status < 400 and is_xml(page):
+        sitemaps, pages = xml_links(page)
+        return Reading(None, _accepted(scope, sitemaps + pages), links_discover=discover)
+    result = harvest(page, expect_html=expect_html)
+    thread = result.thread if isinstance(result, ThreadItem) else None
+    follow_links = discover or (expect_html and thread is None)
+    if page.status >= 400 or isinstance(result, ErrorItem) and result.kind in NOT_PAGES:
+        follow_links = False
+    return Reading(result, _accepted(scope, html_links(page)) if follow_links else ())
+
+
+NOT_PAGES = ("not html", "empty")  # verdicts on bodies that hold no links to read
+
+
+def _accepted(scope: Scope, urls: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(u for u in map(scope.accept, urls) if u is not None))

@@ -75,6 +75,8 @@ ARCHIVER_MAX_COMMENT_PAGES = 1000
 ARCHIVER_MAX_PAGE_SIZE = 32 * 1024 * 1024
 ARCHIVER_MAX_RETRY_AFTER = 300.0
 ARCHIVER_RESUME = True
+# Worker processes that parse and extract pages; 0 reads them on the reactor thread.
+ARCHIVER_WORKERS = 1 if (os.cpu_count() or 1) > 1 else 0
 ARCHIVER_CONDITIONAL = True
 ARCHIVER_REVISITS = True
 ARCHIVER_PROGRESS = False
@@ -93,6 +95,7 @@ class Config:
     max_page_size: int
     max_retry_after: float
     resume: bool
+    workers: int
     conditional: bool
     revisits: bool
     progress: bool
@@ -111,6 +114,7 @@ class Config:
             max_page_size=settings.getint("ARCHIVER_MAX_PAGE_SIZE", ARCHIVER_MAX_PAGE_SIZE),
             max_retry_after=settings.getfloat("ARCHIVER_MAX_RETRY_AFTER", ARCHIVER_MAX_RETRY_AFTER),
             resume=settings.getbool("ARCHIVER_RESUME", ARCHIVER_RESUME),
+            workers=settings.getint("ARCHIVER_WORKERS", ARCHIVER_WORKERS),
             conditional=settings.getbool("ARCHIVER_CONDITIONAL", ARCHIVER_CONDITIONAL),
             revisits=settings.getbool("ARCHIVER_REVISITS", ARCHIVER_REVISITS),
             progress=settings.getbool("ARCHIVER_PROGRESS"),

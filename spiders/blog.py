@@ -14,18 +14,19 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
-from scrapy import Request, Spider, exceptions
+from scrapy import Request, Spider, exceptions, signals
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
-from archiver.discovery import SITEMAP_GUESSES, Scope, html_links, is_xml, xml_links
+from archiver.discovery import SITEMAP_GUESSES, Scope
 from archiver.extensions import CAPTURE_ID, FETCHED_AT, SOURCE_OF
-from archiver.harvest import harvest
 from archiver.items import ErrorItem, ThreadItem
 from archiver.page import page_from_response
 from archiver.records import Post
 from archiver.settings import Config
+from archiver.workers import PageReader
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,6 @@ DISCOVER = "archiver_discover"  # follow this page's links to find more posts
 OPTIONAL = "archiver_optional"  # a guess (e.g. /wp-sitemap.xml): a 404 is no error
 POST_URL = "archiver_post"  # the thread a comment page belongs to
 COMMENT_PAGE_PRIORITY = 10  # finish threads before wandering further
-NOT_PAGES = ("not html", "empty")  # harvest's verdicts on bodies with no links to read
 
 
 class BlogSpider(Spider):
@@ -50,6 +50,13 @@ class BlogSpider(Spider):
         self.seen: set[str] = set()
         self.comment_pages: Counter[str] = Counter()
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: object, **kwargs: object) -> BlogSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.reader = PageReader(Config.from_settings(crawler.settings).workers)
+        crawler.signals.connect(spider.reader.close, signal=signals.spider_closed)
+        return spider
+
     async def start(self) -> AsyncIterator[Request]:
         for url in self.start_urls:
             self.seen.add(url)
@@ -62,37 +69,35 @@ class BlogSpider(Spider):
     def follow(self, url: str, meta: dict[str, object], priority: int = 0) -> Iterator[Request]:
         """A request for `url` unless it is out of scope or already requested."""
         accepted = self.scope.accept(url)
-        if accepted is None or accepted in self.seen:
-            return
-        self.seen.add(accepted)
-        yield Request(
-            accepted, callback=self.parse, errback=self.failed, meta=meta, priority=priority
-        )
+        if accepted is not None:
+            yield from self.request(accepted, meta, priority)
 
-    def parse(self, response: Response) -> Iterator[Request | ThreadItem | ErrorItem]:
+    def request(self, url: str, meta: dict[str, object], priority: int = 0) -> Iterator[Request]:
+        """A request for an accepted `url`, unless it was already requested."""
+        if url not in self.seen:
+            self.seen.add(url)
+            yield Request(url, callback=self.parse, errback=self.failed, meta=meta, priority=priority)
+
+    async def parse(self, response: Response) -> AsyncIterator[Request | ThreadItem | ErrorItem]:
         meta = response.meta
         page = page_from_response(response, meta.get(FETCHED_AT, ""), meta.get(CAPTURE_ID))
         if page.status >= 400 and meta.get(OPTIONAL):
             return
-        if page.status < 400 and is_xml(page):
-            sitemaps, pages = xml_links(page)
-            for url in sitemaps + pages:
-                yield from self.follow(url, {})
-            return
-        result = harvest(page, expect_html=bool(meta.get("start")))
-        thread = result.thread if isinstance(result, ThreadItem) else None
-        if result is not None:
-            yield result
-        if thread is not None:
-            yield from self.follow_comment_pages(thread.post.url, thread.comment_page_urls)
-            yield from self.follow_sources(thread.post, thread.comment_sources)
-        if page.status >= 400 or (isinstance(result, ErrorItem) and result.kind in NOT_PAGES):
-            return
-        # A start page that is not a thread is an index: crawl the site from it.
-        discover = meta.get(DISCOVER) or (meta.get("start") and thread is None)
-        if discover:
-            for url in html_links(page):
-                yield from self.follow(url, {DISCOVER: True})
+        reading = await self.reader.read(
+            page, scope=self.scope, expect_html=bool(meta.get("start")), discover=bool(meta.get(DISCOVER))
+        )
+        if reading.result is not None:
+            yield reading.result
+        if isinstance(reading.result, ThreadItem):
+            thread = reading.result.thread
+            for request in self.follow_comment_pages(thread.post.url, thread.comment_page_urls):
+                yield request
+            for request in self.follow_sources(thread.post, thread.comment_sources):
+                yield request
+        link_meta = {DISCOVER: True} if reading.links_discover else {}
+        for url in reading.links:  # already in scope: the reader filtered them
+            for request in self.request(url, link_meta):
+                yield request
 
     def follow_comment_pages(
         self, post_url: str, urls: Iterable[str]
@@ -118,15 +123,16 @@ class BlogSpider(Spider):
             yield Request(url, callback=self.parse_source, errback=self.failed,
                           meta={SOURCE_OF: post}, priority=COMMENT_PAGE_PRIORITY)  # fmt: skip
 
-    def parse_source(self, response: Response) -> Iterator[Request | ThreadItem | ErrorItem]:
+    async def parse_source(self, response: Response) -> AsyncIterator[Request | ThreadItem | ErrorItem]:
         post = response.meta[SOURCE_OF]
         meta = response.meta
         page = page_from_response(response, meta.get(FETCHED_AT, ""), meta.get(CAPTURE_ID))
-        result = harvest(page, source_of=post)
-        if result is not None:
-            yield result
-        if isinstance(result, ThreadItem):  # the source's own next pages
-            yield from self.follow_sources(post, result.thread.comment_page_urls)
+        reading = await self.reader.read(page, scope=self.scope, source_of=post)
+        if reading.result is not None:
+            yield reading.result
+        if isinstance(reading.result, ThreadItem):  # the source's own next pages
+            for request in self.follow_sources(post, reading.result.thread.comment_page_urls):
+                yield request
 
     def failed(self, failure: Failure) -> Iterator[ErrorItem]:
         request = failure.request  # type: ignore[attr-defined]

@@ -141,3 +141,10 @@ def test_complete_threads_have_no_shortfall(seed_server, tmp_path):
     crawl(seed_server.url, tmp_path)
     counts = rows(tmp_path, "select comment_count, coalesce(comment_shortfall, 0) from posts")
     assert sorted(counts) == [(0, 0), (2, 0), (34, 0)]
+
+
+def test_a_feed_start_archives_only_the_posts_it_lists(small_blog, tmp_path):
+    crawl(small_blog.url + "feed.xml", tmp_path)
+    fetched = fetched_paths(tmp_path)
+    assert {t for (t,) in rows(tmp_path, "select title from posts")} == {"Open post", "Older post"}
+    assert "/" not in fetched and "/page/2/" not in fetched, "no discovery from the listed posts"
