@@ -3,25 +3,31 @@
 Classic themes (``ol.comment-list`` / ``ol.commentlist``; html5 and xhtml comment
 walkers; Jetpack), block themes (``.wp-block-comments``), and the comment pages
 WordPress makes with "break comments into pages" (``/comment-page-N/``, ``?cpage=N``).
+Comments are read by `wordpress_comments`; the REST API, an off-page source of the
+same comments (``accepts_source``, ``extract_source``), by `wordpress_api`.
 """
 
 from __future__ import annotations
 
-import copy
 import re
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from lxml import etree
 from lxml.etree import XPath
-from lxml.html import Element, HtmlElement
+from lxml.html import HtmlElement
 
 from ..exceptions import ExtractionError
 from ..page import Page
-from ..records import Comment, Post, Thread
+from ..records import Post, Thread
 from ..sanitize import sanitize_html
+from . import wordpress_api
 from .markup import absolute, any_of, attr, classes, css, drop, first, in_class, inner_html
-from .markup import one_line, outside, parse, strip_fragment, text_of, web_url, within
+from .markup import one_line, outside, parse, strip_fragment, text_of
+from .wordpress_api import accepts_source, extract_source
+from .wordpress_comments import ARTICLES, NOT_CONTENT, comment_lists, comments_areas
+from .wordpress_comments import read_comments
+
+__all__ = ["EXTRACTOR", "PLATFORM", "VERSION", "accepts_source", "comment_page_of", "detect",
+           "extract", "extract_source", "permalink"]  # fmt: skip
 
 VERSION = 1
 PLATFORM = "wordpress"
@@ -29,21 +35,6 @@ EXTRACTOR = f"{PLATFORM}@{VERSION}"
 
 # --- selectors, most specific first. Whole-page searches go by id or tag name: a class
 # test on every element of a 300 KB page costs about 1 ms per selector.
-AREA_CANDIDATES = XPath(
-    "id('comments') | id('comments-area')"
-    " | /html/body/descendant::div[contains(@class, 'comments')]"
-    " | /html/body/descendant::section[contains(@class, 'comments')]"
-)
-AREA_CLASSES = ("wp-block-comments", "comments-area")  # then #comments, #comments-area
-LIST_CANDIDATES = XPath(
-    "descendant::ol[contains(@class, 'comment')] | descendant::ul[contains(@class, 'comment')]"
-)
-LIST_CLASSES = frozenset({"comment-list", "commentlist", "wp-block-comment-template"})
-NOT_CONTENT = frozenset({"widget", "widget-area", "widget_recent_comments", "wp-block-query",
-                         "wp-block-latest-comments", "jp-relatedposts", "yarpp-related"})  # fmt: skip
-ARTICLES = XPath(
-    "//article[contains(@class, 'post') or contains(@class, 'page') or contains(@class, 'hentry')]"
-)
 ARTICLE_CLASSES = frozenset({"post", "page", "hentry", "type-post", "type-page"})
 MAIN = XPath("(//main | id('main') | id('content'))[1]")
 POST_TITLE = (css("h1.entry-title"), css("h1.wp-block-post-title"), css("h2.wp-block-post-title"),
@@ -74,21 +65,6 @@ CANONICAL = XPath("/html/head/link[@rel='canonical']/@href")
 BASE_HREF = XPath("/html/head/base/@href")
 TITLE = XPath("string(/html/head/title)")
 SITE_TITLE = XPath("//p[contains(@class, 'site-title')] | //h1[contains(@class, 'site-title')]")
-# One comment's own markup (never its replies) is read in one pass; these class names
-# then pick each field, most specific first.
-COMMENT_TAGS = frozenset({"li", "div", "article"})  # with id="comment-N" or "li-comment-N"
-COMMENT_AUTHOR = ("fn", "wp-block-comment-author-name", "comment-author")  # b.fn, cite.fn
-COMMENT_CONTENT = ("comment-content", "wp-block-comment-content", "comment-text")
-COMMENT_BODY = ("comment-body",)  # xhtml walker: the text sits in .comment-body itself
-COMMENT_DATE = ("comment-metadata", "commentmetadata", "wp-block-comment-date")  # no <time>
-COMMENT_META = any_of(classes=("comment-author", "comment-meta", "comment-metadata",
-                               "commentmetadata", "reply", "comment-reply-link", "says",
-                               "comment-awaiting-moderation", "avatar", "edit-link", "children",
-                               "wp-block-comment-author-name", "wp-block-comment-date",
-                               "wp-block-comment-reply-link", "wp-block-comment-edit-link",
-                               "wp-block-avatar"))  # fmt: skip
-COMMENT_JUNK_TAGS = frozenset({"script", "style", "form", "noscript"})
-COMMENT_JUNK_CLASSES = frozenset({"reply", "comment-reply-link", "comment-likes", "sharedaddy"})
 # The comments area around the list: its title, navigation and form.
 COMMENTS_TITLE = (css(".comments-title"), css("#comments-title"), css(".wp-block-comments-title"),
                   css("h2#comments, h3#comments"))  # fmt: skip
@@ -112,7 +88,6 @@ INDEX_BODY_CLASSES = frozenset({"blog", "archive", "author", "category", "tag", 
 SINGULAR_BODY_CLASSES = frozenset({"single", "single-post", "page", "singular", "attachment"})
 SINGULAR_BODY_PREFIXES = ("postid-", "page-id-", "attachmentid-")
 
-COMMENT_ID = re.compile(r"^(?:li-)?comment-(\d+)$")
 COMMENT_PAGE_PATH = re.compile(r"/comment-page-(\d+)(/?)$")
 CPAGE = re.compile(r"(?:^|&)cpage=(\d+)(?:&|$)")
 DROPPED_QUERY = ("cpage=", "replytocom=")
@@ -121,7 +96,6 @@ COUNT = re.compile(r"\b(\d[\d,.]*|no|one|two|three|four|five|six|seven|eight|nin
                    r"pingbacks?)\b|^\D{0,3}?(\d[\d,.]*)\b|\((\d[\d,.]*)\)", re.IGNORECASE)  # fmt: skip
 NUMBER_WORDS = {"no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10}  # fmt: skip
-SAYS = re.compile(r"\s+says:?\s*$", re.IGNORECASE)
 TITLE_SEPARATORS = (" | ", " – ", " — ", " » ", " « ", " :: ", " - ")
 
 DETECT_SIGNALS = (  # searched in the raw text: detection never parses
@@ -151,7 +125,7 @@ def extract(page: Page) -> Thread | None:
         return None
     root = parse(page)
     body_classes = classes(root.find("body"))
-    areas, loose = _comments_areas(root)
+    areas, loose = comments_areas(root)
     if not _is_thread(root, body_classes, areas):
         return None
     return _Reader(page, root, body_classes, areas).thread(detach=None if loose else areas)
@@ -170,32 +144,6 @@ def comment_page_of(url: str) -> int | None:
     parts = urlsplit(url)
     found = COMMENT_PAGE_PATH.search(parts.path) or CPAGE.search(parts.query)
     return int(found.group(1)) if found else None
-
-
-def _comments_areas(root: HtmlElement) -> tuple[list[HtmlElement], bool]:
-    """The outermost comment areas (never in a widget or a related-posts loop), and
-    whether one is "loose": an element around a bare list that may hold the post too.
-    """
-    candidates = AREA_CANDIDATES(root)
-    ranked = [el for name in AREA_CLASSES for el in candidates if name in classes(el)]
-    ranked += [el for el in candidates if el.get("id") in ("comments", "comments-area")]
-    found: list[HtmlElement] = []
-    loose = False
-    for el in ranked:
-        if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):  # old themes: <h3 id="comments">
-            el, loose = el.getparent(), True
-        if el is None or in_class(el, NOT_CONTENT) or any(within(el, f) for f in found):
-            continue
-        found = [f for f in found if not within(f, el)] + [el]
-    if not any(_lists(area) for area in found):
-        lists = [el for el in _lists(root) if not in_class(el, NOT_CONTENT)]
-        if lists:
-            return [lists[0].getparent()], True
-    return found, loose or any(within(a, area) for a in ARTICLES(root) for area in found)
-
-
-def _lists(el: HtmlElement) -> list[HtmlElement]:
-    return [ol for ol in LIST_CANDIDATES(el) if classes(ol) & LIST_CLASSES]
 
 
 def _is_thread(root: HtmlElement, body_classes: frozenset[str], areas: list) -> bool:
@@ -220,24 +168,26 @@ class _Reader:
         base = BASE_HREF(root)
         self.base = absolute(base[0], page.url) if base else page.url
         self.post_url = permalink(self.canonical or page.url)
-        self.lists = [ol for area in areas for ol in _lists(area)]
+        self.lists = [ol for area in areas for ol in comment_lists(area)]
         self.chrome = [el for area in areas for el in outside(area, self.lists)]
 
     def thread(self, detach: list[HtmlElement] | None) -> Thread:
-        comments = self.comments()
+        comments = read_comments(self.areas, self.base, self.warnings)
         own_urls = {strip_fragment(self.page.url)}
         if self.canonical and comment_page_of(self.canonical) == comment_page_of(self.page.url):
             own_urls.add(strip_fragment(self.canonical))
-        facts = dict(
-            comment_page=self.comment_page(),
-            comment_page_urls=self.comment_page_urls(own_urls),
-            stated_comment_count=self.stated_comment_count(),
-            comments_open=self.comments_open(),
+        page_urls, stated = self.comment_page_urls(own_urls), self.stated_comment_count()
+        paged = bool(page_urls)
+        sources = (  # off-page sources of the thread's comments, which the crawl fetches
+            *wordpress_api.comment_sources(self.page, self.root, self.base, self.body_classes,
+                                           shown=len(comments), stated=stated, paged=paged),
         )
+        comment_page, comments_open = self.comment_page(), self.comments_open()
         for el in self.lists if detach is None else detach:
             el.drop_tree()  # the post is read from what is left
         post = self.post()
-        return Thread(post, PLATFORM, EXTRACTOR, comments, **facts, warnings=tuple(self.warnings))
+        return Thread(post, PLATFORM, EXTRACTOR, comments, comment_page, page_urls, stated,
+                      comments_open, warnings=tuple(self.warnings), comment_sources=sources)
 
     # --- the post ------------------------------------------------------------------
     def post(self) -> Post:
@@ -299,65 +249,6 @@ class _Reader:
                 return title.rsplit(sep, 1)[0] or None
         return title or None
 
-    # --- comments ------------------------------------------------------------------
-    def comments(self) -> tuple[Comment, ...]:
-        marks: list[_Marks] = []
-        for area in self.areas:
-            marks += _scan(area, {m.source_id for m in marks})
-        return tuple(self._comment(m) for m in marks)
-
-    def _comment(self, m: _Marks) -> Comment:
-        def pick(names: tuple[str, ...]) -> HtmlElement | None:  # most specific class first
-            return next((m.names[name] for name in names if name in m.names), None)
-
-        def warn(problem: str) -> None:
-            self.warnings.append(f"comment {m.source_id}: {problem}")
-
-        for el in m.junk:
-            el.drop_tree()
-        pingback = bool(classes(m.node) & {"pingback", "trackback"})
-        anchor = f"#comment-{m.source_id}"
-        own_link = next((a for a in m.links if a.get("href", "").endswith(anchor)), None)
-        time = next((t for t in m.times if t.get("datetime")), m.times[0] if m.times else None)
-        author_el = pick(COMMENT_AUTHOR)
-        if author_el is not None and "fn" not in classes(author_el) and any(
-            x is not None and within(x, author_el) for x in (time, own_link)
-        ):
-            author_el = None  # a .comment-author around the whole header: its text is the date
-        if author_el is None and pingback:  # "Pingback: <a href=…>Title of the linking post</a>"
-            author_el = next((a for a in m.links if a.get("href")), None)
-        author = SAYS.sub("", text_of(author_el)) or None
-        link = author_el
-        if author_el is not None and author_el.tag != "a":
-            link = next(author_el.iter("a"), None)
-        published, published_raw = attr(time, "datetime"), None
-        if published is None and not pingback:  # xhtml walker: the permalink's text is the date
-            written = time if time is not None else own_link
-            published_raw = text_of(written) or text_of(pick(COMMENT_DATE))
-            warn("date without datetime" if published_raw else "no date")
-        content = pick(COMMENT_CONTENT)
-        if content is None and not pingback:  # xhtml walker: the text sits in .comment-body
-            body = pick(COMMENT_BODY)
-            content = copy.deepcopy(body) if body is not None else _own_copy(m)
-            drop(content, COMMENT_META)
-        text = text_of(content)
-        if not pingback and not author:
-            warn("no author")
-        if not pingback and not text:
-            warn("no text")
-        return Comment(
-            source_id=m.source_id,
-            parent_source_id=m.parent_id,
-            depth=m.depth,
-            author=author,
-            author_url=web_url(attr(link, "href"), self.base),
-            published=published,
-            text=text,
-            html=sanitize_html(inner_html(content), self.base) if content is not None else "",
-            permalink=absolute(own_link.get("href"), self.base) if own_link is not None else None,
-            published_raw=published_raw or None,
-        )
-
     # --- the area around the comments ----------------------------------------------
     def _chrome(self, selector) -> list[HtmlElement]:
         return [el for part in self.chrome for el in selector(part)]
@@ -384,8 +275,8 @@ class _Reader:
                 return (comment_page_of(url) or 1) + 1
         newer = self._chrome(PAGE_NEXT) + [el for el in paging if NEWER.search(text_of(el))]
         for el in newer:  # "Newer comments" points at page N + 1
-            if (url := self._thread_link(el)) and (number := comment_page_of(url) or 0) > 1:
-                return number - 1
+            if (url := self._thread_link(el)) and (newer_page := comment_page_of(url) or 0) > 1:
+                return newer_page - 1
         return 1
 
     def comment_page_urls(self, own_urls: set[str]) -> tuple[str, ...]:
@@ -407,77 +298,6 @@ class _Reader:
         if self._chrome(COMMENTS_CLOSED):
             return False
         return True if COMMENT_FORM(self.root) else None
-
-
-@dataclass(slots=True)
-class _Marks:
-    """One comment as the scan found it: its element and place, and from its own markup
-    the first element of each class name, its links, its times and its junk."""
-
-    node: HtmlElement
-    source_id: str
-    parent_id: str | None
-    depth: int
-    names: dict[str, HtmlElement] = field(default_factory=dict)
-    links: list[HtmlElement] = field(default_factory=list)
-    times: list[HtmlElement] = field(default_factory=list)
-    junk: list[HtmlElement] = field(default_factory=list)
-
-
-def _scan(area: HtmlElement, seen: set[str]) -> list[_Marks]:
-    """Every comment under `area` in display order, in one pass over the markup.
-
-    A comment is an element with ``id="comment-N"`` (or ``li-comment-N``); its parent is
-    the comment around it; its own markup is what lies inside it but not inside a reply.
-    """
-    marks: list[_Marks] = []
-    stack: list[_Marks] = []  # the comments the walk is inside, innermost last
-    top: _Marks | None = None
-    for event, el in etree.iterwalk(area, events=("start", "end")):
-        if event == "end":
-            if top is not None and top.node is el:
-                stack.pop()
-                top = stack[-1] if stack else None
-            continue
-        tag, names = el.tag, el.get("class")
-        if tag in COMMENT_TAGS and (found := COMMENT_ID.match(el.get("id") or "")):
-            if found.group(1) not in seen:  # <li id="li-comment-5"><article id="comment-5">
-                seen.add(found.group(1))
-                parent_id, depth = (top.source_id, top.depth + 1) if top is not None else (None, 0)
-                top = _Marks(el, found.group(1), parent_id, depth)
-                marks.append(top)
-                stack.append(top)
-                continue
-        if top is None:
-            continue
-        if tag in COMMENT_JUNK_TAGS:
-            top.junk.append(el)
-            continue
-        if names and ("comment" in names or "fn" in names or "reply" in names or "share" in names):
-            split = names.split()
-            if COMMENT_JUNK_CLASSES.intersection(split):
-                top.junk.append(el)  # reply links, like buttons: never content
-                continue
-            for name in split:
-                top.names.setdefault(name, el)
-        if tag == "a":
-            top.links.append(el)
-        elif tag == "time":
-            top.times.append(el)
-    return marks
-
-
-def _own_copy(m: _Marks) -> HtmlElement:
-    """A copy of a comment's markup without its replies."""
-    wrapper = Element("div")
-    wrapper.text = m.node.text
-    for child in m.node:
-        found = COMMENT_ID.match(child.get("id") or "") if isinstance(child.tag, str) else None
-        if found and found.group(1) == m.source_id:  # <li id="li-comment-5"><div id="comment-5">
-            return _own_copy(_Marks(child, m.source_id, m.parent_id, m.depth))
-        if isinstance(child.tag, str) and "children" not in classes(child) and not found:
-            wrapper.append(copy.deepcopy(child))
-    return wrapper
 
 
 def _meta(xpath: XPath, root: HtmlElement) -> str | None:

@@ -31,16 +31,29 @@ _COMMENT_COLUMNS = (
 )  # fmt: skip
 # Display-order keys a supplementary source (a comment API or feed) must not overwrite.
 _ORDER_KEYS = ("comment_page", "page_position")
+# What a supplementary source (a comment API or feed) must not overwrite when the
+# pages showed the comment too: their display order, and their content (an API's
+# rendering of the same text must not count as an edit); it only fills gaps.
+_PAGE_CONTENT = ("author", "author_url", "published", "published_raw", "text", "html", "permalink")
 
 
-def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...], keep: tuple[str, ...] = ()) -> str:
-    """INSERT ... ON CONFLICT(key) DO UPDATE, keeping the earliest first_seen and latest last_seen."""
-    updated = [c for c in columns if c not in (*key, "first_seen", "last_seen", "first_crawl_id", *keep)]
+def _upsert(
+    table: str,
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    keep: tuple[str, ...] = (),
+    fill: tuple[str, ...] = (),
+) -> str:
+    """INSERT ... ON CONFLICT(key) DO UPDATE, keeping the earliest first_seen and latest
+    last_seen; `keep` columns are never updated, `fill` columns only where empty."""
+    fixed = (*key, "first_seen", "last_seen", "first_crawl_id", *keep, *fill)
+    updates = [f"{c} = excluded.{c}" for c in columns if c not in fixed]
+    updates += [f"{c} = coalesce({table}.{c}, excluded.{c})" for c in fill]
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) "
         f"VALUES ({', '.join(':' + c for c in columns)}) "
         f"ON CONFLICT({', '.join(key)}) DO UPDATE SET "
-        + ", ".join(f"{c} = excluded.{c}" for c in updated)
+        + ", ".join(updates)
         + ", first_seen = min(first_seen, excluded.first_seen)"
         + ", last_seen = max(last_seen, excluded.last_seen)"
     )
@@ -51,11 +64,13 @@ _UPSERT_POST = _upsert("posts", _POST_COLUMNS, ("url",)) + " RETURNING id"
 _UNDELETE = ", deleted_at = NULL, deleted_crawl_id = NULL"
 _UPSERT_COMMENT = _upsert("comments", _COMMENT_COLUMNS, ("post_id", "source_id")) + _UNDELETE
 _UPSERT_SUPPLEMENT = (
-    _upsert("comments", _COMMENT_COLUMNS, ("post_id", "source_id"), _ORDER_KEYS) + _UNDELETE
+    _upsert("comments", _COMMENT_COLUMNS, ("post_id", "source_id"), _ORDER_KEYS, _PAGE_CONTENT)
+    + _UNDELETE
 )
-# Parents may arrive on a later comment page than their replies, so links and
-# thread order are recomputed for the whole post after every page: depth-first
-# over parent links, siblings in page order (comment page, then place on it).
+# Parents may arrive on a later comment page than their replies, so links, depth
+# and thread order are recomputed for the whole post after every page: depth-first
+# over parent links, siblings in page order (comment page, then place on it). A
+# reply whose parent was never seen keeps the depth its page gave it.
 _LINK_PARENTS = """
 UPDATE comments SET parent_id = p.id
 FROM comments AS p
@@ -64,7 +79,8 @@ WHERE comments.post_id = :post_id AND p.post_id = :post_id
 """
 _RENUMBER = """
 WITH RECURSIVE tree(id, path, level) AS (
-    SELECT id, printf('%010d.%06d', comment_page, page_position), 0
+    SELECT id, printf('%010d.%06d', comment_page, page_position),
+           CASE WHEN parent_source_id IS NULL THEN 0 ELSE depth END
     FROM comments WHERE post_id = :post_id AND parent_id IS NULL
     UNION ALL
     SELECT c.id, tree.path || '/' || printf('%010d.%06d', c.comment_page, c.page_position),
@@ -72,10 +88,11 @@ WITH RECURSIVE tree(id, path, level) AS (
     FROM comments c JOIN tree ON c.parent_id = tree.id
     WHERE tree.level < 1000
 ),
-ordered AS (SELECT id, row_number() OVER (ORDER BY path) - 1 AS pos FROM tree)
-UPDATE comments SET position = ordered.pos
+ordered AS (SELECT id, level, row_number() OVER (ORDER BY path) - 1 AS pos FROM tree)
+UPDATE comments SET position = ordered.pos, depth = ordered.level
 FROM ordered
-WHERE comments.id = ordered.id AND comments.position IS NOT ordered.pos
+WHERE comments.id = ordered.id
+  AND (comments.position IS NOT ordered.pos OR comments.depth IS NOT ordered.level)
 """
 _POST_ID = "SELECT id FROM posts WHERE url = ?"
 _CRAWL_OF_CAPTURE = "SELECT crawl_id FROM captures WHERE id = ?"

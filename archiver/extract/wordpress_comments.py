@@ -1,0 +1,219 @@
+"""WordPress comments as a page shows them: where the comment areas are, and each comment.
+
+A comment is an element with ``id="comment-N"`` (or ``li-comment-N``); its parent is
+the comment around it; its own markup is what lies inside it but not inside a reply.
+One pass over each area (`_scan`) finds every comment and, from its own markup, the
+first element of each class name, its links, times and junk; `_read` then picks each
+field from those, most specific class first. Html5 and xhtml comment walkers,
+block themes (``.wp-block-comments``), Jetpack, old themes.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+from lxml.etree import XPath
+from lxml.html import Element, HtmlElement
+
+from ..records import Comment
+from ..sanitize import sanitize_html
+from .markup import absolute, any_of, attr, classes, drop, in_class, inner_html, text_of
+from .markup import web_url, within
+
+__all__ = ["ARTICLES", "NOT_CONTENT", "comment_lists", "comments_areas", "read_comments"]
+
+# --- selectors, most specific first. Whole-page searches go by id or tag name: a class
+# test on every element of a 300 KB page costs about 1 ms per selector.
+AREA_CANDIDATES = XPath(
+    "id('comments') | id('comments-area')"
+    " | /html/body/descendant::div[contains(@class, 'comments')]"
+    " | /html/body/descendant::section[contains(@class, 'comments')]"
+)
+AREA_CLASSES = ("wp-block-comments", "comments-area")  # then #comments, #comments-area
+LIST_CANDIDATES = XPath(
+    "descendant::ol[contains(@class, 'comment')] | descendant::ul[contains(@class, 'comment')]"
+)
+LIST_CLASSES = frozenset({"comment-list", "commentlist", "wp-block-comment-template"})
+NOT_CONTENT = frozenset({"widget", "widget-area", "widget_recent_comments", "wp-block-query",
+                         "wp-block-latest-comments", "jp-relatedposts", "yarpp-related"})  # fmt: skip
+ARTICLES = XPath(  # the post's own <article> (shared with the post reader)
+    "//article[contains(@class, 'post') or contains(@class, 'page') or contains(@class, 'hentry')]"
+)
+# One comment's own markup (never its replies) is read in one pass; these class names
+# then pick each field, most specific first.
+COMMENT_TAGS = frozenset({"li", "div", "article"})  # with id="comment-N" or "li-comment-N"
+COMMENT_AUTHOR = ("fn", "wp-block-comment-author-name", "comment-author")  # b.fn, cite.fn
+COMMENT_CONTENT = ("comment-content", "wp-block-comment-content", "comment-text")
+COMMENT_BODY = ("comment-body",)  # xhtml walker: the text sits in .comment-body itself
+COMMENT_DATE = ("comment-metadata", "commentmetadata", "wp-block-comment-date")  # no <time>
+COMMENT_META = any_of(classes=("comment-author", "comment-meta", "comment-metadata",
+                               "commentmetadata", "reply", "comment-reply-link", "says",
+                               "comment-awaiting-moderation", "avatar", "edit-link", "children",
+                               "wp-block-comment-author-name", "wp-block-comment-date",
+                               "wp-block-comment-reply-link", "wp-block-comment-edit-link",
+                               "wp-block-avatar"))  # fmt: skip
+COMMENT_JUNK_TAGS = frozenset({"script", "style", "form", "noscript"})
+COMMENT_JUNK_CLASSES = frozenset({"reply", "comment-reply-link", "comment-likes", "sharedaddy"})
+COMMENT_ID = re.compile(r"^(?:li-)?comment-(\d+)$")
+SAYS = re.compile(r"\s+says:?\s*$", re.IGNORECASE)
+
+
+def comments_areas(root: HtmlElement) -> tuple[list[HtmlElement], bool]:
+    """The outermost comment areas (never in a widget or a related-posts loop), and
+    whether one is "loose": an element around a bare list that may hold the post too.
+    """
+    candidates = AREA_CANDIDATES(root)
+    ranked = [el for name in AREA_CLASSES for el in candidates if name in classes(el)]
+    ranked += [el for el in candidates if el.get("id") in ("comments", "comments-area")]
+    found: list[HtmlElement] = []
+    loose = False
+    for el in ranked:
+        if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):  # old themes: <h3 id="comments">
+            el, loose = el.getparent(), True
+        if el is None or in_class(el, NOT_CONTENT) or any(within(el, f) for f in found):
+            continue
+        found = [f for f in found if not within(f, el)] + [el]
+    if not any(comment_lists(area) for area in found):
+        lists = [el for el in comment_lists(root) if not in_class(el, NOT_CONTENT)]
+        if lists:
+            return [lists[0].getparent()], True
+    return found, loose or any(within(a, area) for a in ARTICLES(root) for area in found)
+
+
+def comment_lists(el: HtmlElement) -> list[HtmlElement]:
+    """The comment lists (``ol.comment-list`` and kin) under `el`."""
+    return [ol for ol in LIST_CANDIDATES(el) if classes(ol) & LIST_CLASSES]
+
+
+def read_comments(areas: list[HtmlElement], base: str, warnings: list[str]) -> tuple[Comment, ...]:
+    """Every comment in `areas`, in display order; what cannot be read goes to `warnings`.
+
+    Reading drops each comment's junk (reply links, scripts) from the tree.
+    """
+    marks: list[_Marks] = []
+    for area in areas:
+        marks += _scan(area, {m.source_id for m in marks})
+    return tuple(_read(m, base, warnings) for m in marks)
+
+
+@dataclass(slots=True)
+class _Marks:
+    """One comment as the scan found it: its element and place, and from its own markup
+    the first element of each class name, its links, its times and its junk."""
+
+    node: HtmlElement
+    source_id: str
+    parent_id: str | None
+    depth: int
+    names: dict[str, HtmlElement] = field(default_factory=dict)
+    links: list[HtmlElement] = field(default_factory=list)
+    times: list[HtmlElement] = field(default_factory=list)
+    junk: list[HtmlElement] = field(default_factory=list)
+
+
+def _scan(area: HtmlElement, seen: set[str]) -> list[_Marks]:
+    """Every comment under `area` in display order, in one pass over the markup."""
+    marks: list[_Marks] = []
+    stack: list[_Marks] = []  # the comments the walk is inside, innermost last
+    top: _Marks | None = None
+    for event, el in etree.iterwalk(area, events=("start", "end")):
+        if event == "end":
+            if top is not None and top.node is el:
+                stack.pop()
+                top = stack[-1] if stack else None
+            continue
+        tag, names = el.tag, el.get("class")
+        found = COMMENT_ID.match(el.get("id") or "") if tag in COMMENT_TAGS else None
+        if found and found.group(1) not in seen:  # <li id="li-comment-5"><article id="comment-5">
+            seen.add(found.group(1))
+            parent_id, depth = (top.source_id, top.depth + 1) if top is not None else (None, 0)
+            top = _Marks(el, found.group(1), parent_id, depth)
+            marks.append(top)
+            stack.append(top)
+            continue
+        if top is None:
+            continue
+        if tag in COMMENT_JUNK_TAGS:
+            top.junk.append(el)
+            continue
+        if names and ("comment" in names or "fn" in names or "reply" in names or "share" in names):
+            split = names.split()
+            if COMMENT_JUNK_CLASSES.intersection(split):
+                top.junk.append(el)  # reply links, like buttons: never content
+                continue
+            for name in split:
+                top.names.setdefault(name, el)
+        if tag == "a":
+            top.links.append(el)
+        elif tag == "time":
+            top.times.append(el)
+    return marks
+
+
+def _read(m: _Marks, base: str, warnings: list[str]) -> Comment:
+    def pick(names: tuple[str, ...]) -> HtmlElement | None:  # most specific class first
+        return next((m.names[name] for name in names if name in m.names), None)
+
+    def warn(problem: str) -> None:
+        warnings.append(f"comment {m.source_id}: {problem}")
+
+    for el in m.junk:
+        el.drop_tree()
+    pingback = bool(classes(m.node) & {"pingback", "trackback"})
+    anchor = f"#comment-{m.source_id}"
+    own_link = next((a for a in m.links if a.get("href", "").endswith(anchor)), None)
+    time = next((t for t in m.times if t.get("datetime")), m.times[0] if m.times else None)
+    author_el = pick(COMMENT_AUTHOR)
+    if author_el is not None and "fn" not in classes(author_el) and any(
+        x is not None and within(x, author_el) for x in (time, own_link)
+    ):
+        author_el = None  # a .comment-author around the whole header: its text is the date
+    if author_el is None and pingback:  # "Pingback: <a href=…>Title of the linking post</a>"
+        author_el = next((a for a in m.links if a.get("href")), None)
+    author = SAYS.sub("", text_of(author_el)) or None
+    link = author_el
+    if author_el is not None and author_el.tag != "a":
+        link = next(author_el.iter("a"), None)
+    published, published_raw = attr(time, "datetime"), None
+    if published is None and not pingback:  # xhtml walker: the permalink's text is the date
+        written = time if time is not None else own_link
+        published_raw = text_of(written) or text_of(pick(COMMENT_DATE))
+        warn("date without datetime" if published_raw else "no date")
+    content = pick(COMMENT_CONTENT)
+    if content is None and not pingback:  # xhtml walker: the text sits in .comment-body
+        body = pick(COMMENT_BODY)
+        content = copy.deepcopy(body) if body is not None else _own_copy(m)
+        drop(content, COMMENT_META)
+    text = text_of(content)
+    if not pingback and not author:
+        warn("no author")
+    if not pingback and not text:
+        warn("no text")
+    return Comment(
+        source_id=m.source_id,
+        parent_source_id=m.parent_id,
+        depth=m.depth,
+        author=author,
+        author_url=web_url(attr(link, "href"), base),
+        published=published,
+        text=text,
+        html=sanitize_html(inner_html(content), base) if content is not None else "",
+        permalink=absolute(own_link.get("href"), base) if own_link is not None else None,
+        published_raw=published_raw or None,
+    )
+
+
+def _own_copy(m: _Marks) -> HtmlElement:
+    """A copy of a comment's markup without its replies."""
+    wrapper = Element("div")
+    wrapper.text = m.node.text
+    for child in m.node:
+        found = COMMENT_ID.match(child.get("id") or "") if isinstance(child.tag, str) else None
+        if found and found.group(1) == m.source_id:  # <li id="li-comment-5"><div id="comment-5">
+            return _own_copy(_Marks(child, m.source_id, m.parent_id, m.depth))
+        if isinstance(child.tag, str) and "children" not in classes(child) and not found:
+            wrapper.append(copy.deepcopy(child))
+    return wrapper
