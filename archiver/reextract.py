@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from multiprocessing import get_context
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -123,28 +126,60 @@ def _iso_seconds(warc_date: str) -> str:
     return when.isoformat(timespec="seconds")
 
 
-def reextract(paths: Iterable[Path], store: Store, crawl_id: int | None) -> ReextractCounts:
-    """Read every response in `paths` into `store`, as the live crawl would have."""
+def reextract(
+    paths: Iterable[Path], store: Store, crawl_id: int | None, workers: int = 0
+) -> ReextractCounts:
+    """Read every response in `paths` into `store`, as the live crawl would have.
+
+    With `workers`, pages are extracted in that many processes while this one
+    reads WARCs and writes the archive, a window of pages ahead.
+    """
     counts = ReextractCounts()
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers else None
+    pending: deque[tuple[Future[ThreadItem | ErrorItem | None] | None, Page]] = deque()
+
+    def save(result: ThreadItem | ErrorItem | None, capture_id: int | None) -> None:
+        if isinstance(result, ThreadItem):
+            store.save_thread(result.thread, capture_id, result.seen_at)
+            counts.thread_pages += 1
+        elif isinstance(result, ErrorItem):
+            store.add_error(crawl_id, result.url, result.kind, result.detail, capture_id)
+            counts.errors += 1
+
+    def drain(keep: int) -> None:
+        while len(pending) > keep:
+            future, page = pending.popleft()
+            save(future.result() if future else harvest(page), page.capture_id)
+
+    try:
+        for page, capture in _all_responses(paths, store, crawl_id, counts):
+            if capture["record_type"] == "revisit":
+                capture["refers_to"] = store.capture_of_payload(page.url, capture["payload_digest"])
+            capture_id = store.add_capture(crawl_id=crawl_id, **capture)  # type: ignore[arg-type]
+            page = replace(page, capture_id=capture_id)
+            pending.append((pool.submit(harvest, page) if pool else None, page))
+            drain(keep=WINDOW if pool else 0)
+        drain(keep=0)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return counts
+
+
+WINDOW = 64  # pages extracted ahead of the writer
+
+
+def _all_responses(
+    paths: Iterable[Path], store: Store, crawl_id: int | None, counts: ReextractCounts
+) -> Iterator[tuple[Page, dict[str, object]]]:
     payloads: dict[str, tuple[Path, int]] = {}
     for path in warc_files(paths):
         counts.files += 1
         try:
-            for page, capture in responses(path, payloads):
+            for item in responses(path, payloads):
                 counts.responses += 1
-                if capture["record_type"] == "revisit":
-                    capture["refers_to"] = store.capture_of_payload(page.url, capture["payload_digest"])
-                capture_id = store.add_capture(crawl_id=crawl_id, **capture)  # type: ignore[arg-type]
-                page = replace(page, capture_id=capture_id)
-                result = harvest(page)
-                if isinstance(result, ThreadItem):
-                    store.save_thread(result.thread, capture_id, result.seen_at)
-                    counts.thread_pages += 1
-                elif isinstance(result, ErrorItem):
-                    store.add_error(crawl_id, result.url, result.kind, result.detail, capture_id)
-                    counts.errors += 1
+                yield item
         except (ArchiveLoadFailed, OSError, EOFError) as exc:
             logger.warning("%s: stopped reading at a damaged record: %s", path, exc)
             store.add_error(crawl_id, str(path), "warc", f"damaged WARC, stopped reading: {exc}")
             counts.errors += 1
-    return counts
