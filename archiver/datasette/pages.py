@@ -146,6 +146,9 @@ def _crawl_row(row: Any) -> dict[str, Any]:
     return crawl
 
 
+CHANGE_LISTS = {"new comment": "new", "edited comment": "edited", "gone": "gone"}
+
+
 async def crawls(datasette: Any, request: Any) -> Response:
     db = await _database(datasette, request)
     rows = (await db.execute(canned_sql("crawl_history"))).rows
@@ -167,13 +170,14 @@ async def crawl(datasette: Any, request: Any) -> Response:
     for change in changes:
         entry = threads.setdefault(
             change["post_id"],
-            {"post_id": change["post_id"], "title": change["title"], "new_post": False, "new": [], "gone": []},
+            {"post_id": change["post_id"], "title": change["title"], "new_post": False,
+             "new": [], "edited": [], "gone": []},  # fmt: skip
         )
         if change["change"] == "new post":
             entry["new_post"] = True
         else:
             item = {**dict(change), "time": format_time(change["published"])}
-            entry["new" if change["change"] == "new comment" else "gone"].append(item)
+            entry[CHANGE_LISTS[change["change"]]].append(item)
     errors = [dict(r) for r in (await db.execute(_CRAWL_ERRORS, {"crawl_id": crawl_id})).rows]
     crawl_row = dict(history[crawl_id])
     settings = (await db.execute("select settings from crawls where id = ?", [crawl_id])).first()
