@@ -75,6 +75,7 @@ ARCHIVER_MAX_COMMENT_PAGES = 1000
 ARCHIVER_MAX_PAGE_SIZE = 32 * 1024 * 1024
 ARCHIVER_MAX_RETRY_AFTER = 300.0
 ARCHIVER_RESUME = True
+ARCHIVER_ADAPTIVE_RECRAWL = False  # scheduled jobs turn it on: see archiver/recrawl.py
 # Worker processes that parse and extract pages; 0 reads them on the reactor thread.
 ARCHIVER_WORKERS = 1 if (os.cpu_count() or 1) > 1 else 0
 ARCHIVER_CONDITIONAL = True
@@ -95,6 +96,7 @@ class Config:
     max_page_size: int
     max_retry_after: float
     resume: bool
+    adaptive_recrawl: bool
     workers: int
     conditional: bool
     revisits: bool
@@ -114,6 +116,7 @@ class Config:
             max_page_size=settings.getint("ARCHIVER_MAX_PAGE_SIZE", ARCHIVER_MAX_PAGE_SIZE),
             max_retry_after=settings.getfloat("ARCHIVER_MAX_RETRY_AFTER", ARCHIVER_MAX_RETRY_AFTER),
             resume=settings.getbool("ARCHIVER_RESUME", ARCHIVER_RESUME),
+            adaptive_recrawl=settings.getbool("ARCHIVER_ADAPTIVE_RECRAWL"),
             workers=settings.getint("ARCHIVER_WORKERS", ARCHIVER_WORKERS),
             conditional=settings.getbool("ARCHIVER_CONDITIONAL", ARCHIVER_CONDITIONAL),
             revisits=settings.getbool("ARCHIVER_REVISITS", ARCHIVER_REVISITS),

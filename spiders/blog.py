@@ -25,6 +25,7 @@ from archiver.extensions import CAPTURE_ID, FETCHED_AT, SOURCE_OF
 from archiver.items import ErrorItem, ThreadItem
 from archiver.page import page_from_response
 from archiver.records import Post
+from archiver.recrawl import skipped_for
 from archiver.settings import Config
 from archiver.workers import PageReader
 
@@ -58,6 +59,9 @@ class BlogSpider(Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
+        config = Config.from_settings(self.settings)
+        if config.adaptive_recrawl:  # threads that are not due yet count as seen
+            self.seen |= skipped_for(config.db_path, self.start_urls)
         for url in self.start_urls:
             self.seen.add(url)
             yield Request(url, callback=self.parse, errback=self.failed, meta={"start": True})

@@ -413,7 +413,7 @@ class Store:
         options: dict[str, object], next_run: str,
     ) -> int:  # fmt: skip
         with self.db.atomic():
-            table = self.db["jobs"].insert(
+            table = self.db.table("jobs").insert(
                 {
                     "name": name,
                     "start_urls": json.dumps(start_urls),
@@ -425,6 +425,7 @@ class Store:
                     "runs": 0,
                 }
             )
+        assert table.last_pk is not None
         return int(table.last_pk)
 
     def jobs(self) -> list[dict[str, object]]:
