@@ -30,13 +30,17 @@ SITEMAP_GUESSES = ("/sitemap.xml", "/wp-sitemap.xml", "/sitemap_index.xml")
 SKIP_PATH = re.compile(
     r"/(wp-admin|wp-login\.php|wp-json|xmlrpc\.php|wp-content|wp-includes|cdn-cgi)(/|$)"
     r"|/(author|tag|category|search|attachment|trackback|embed|amp)/"
-    r"|^/.+/feed(/(rss2?|atom|rdf))?/?$",  # comment and per-post feeds; the site feed is kept
+    r"|^/.+/feed(/(rss2?|atom|rdf))?/?$"  # comment and per-post feeds; the site feed is kept
+    r"|^/feeds/\d+/comments/",  # Blogger's per-post comment feeds (read as comment sources)
     re.IGNORECASE,
 )
 DATE_ARCHIVE = re.compile(r"^/\d{4}/(\d{2}/(\d{2}/)?)?(page/\d+/?)?$")
+# Reply forms, share buttons, searches, previews, comment permalinks (Blogger's
+# ?showComment=) and mobile twins (Blogger's ?m=1) of pages fetched anyway.
 SKIP_QUERY = frozenset(
-    {"replytocom", "share", "like_comment", "action", "s", "preview", "amp", "orderby", "nb"}
-)
+    {"replytocom", "share", "like_comment", "action", "s", "preview", "amp", "orderby", "nb",
+     "showcomment", "m"}
+)  # fmt: skip
 ASSET = re.compile(
     r"\.(jpe?g|png|gif|webp|avif|svg|ico|bmp|tiff?|css|js|mjs|map|json|pdf|zip|gz|tgz|rar|7z"
     r"|mp3|m4a|ogg|wav|mp4|m4v|webm|mov|avi|woff2?|ttf|otf|eot|exe|dmg|apk|docx?|xlsx?|pptx?)$",

@@ -124,8 +124,11 @@ class BlogSpider(Spider):
             if url in self.seen:
                 continue
             self.seen.add(url)
+            # Part of the thread's page, as an embed is: fetched as a browser would,
+            # without asking the provider's robots.txt (which is about crawling it).
+            meta = {SOURCE_OF: post, "dont_obey_robotstxt": True}
             yield Request(url, callback=self.parse_source, errback=self.failed,
-                          meta={SOURCE_OF: post}, priority=COMMENT_PAGE_PRIORITY)  # fmt: skip
+                          meta=meta, priority=COMMENT_PAGE_PRIORITY)  # fmt: skip
 
     async def parse_source(self, response: Response) -> AsyncIterator[Request | ThreadItem | ErrorItem]:
         post = response.meta[SOURCE_OF]

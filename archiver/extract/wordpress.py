@@ -20,6 +20,7 @@ from ..page import Page
 from ..records import Post, Thread
 from ..sanitize import sanitize_html
 from . import wordpress_api
+from .disqus import disqus_sources
 from .markup import absolute, any_of, attr, classes, css, drop, first, in_class, inner_html
 from .markup import one_line, outside, parse, strip_fragment, text_of
 from .wordpress_api import accepts_source, extract_source
@@ -181,6 +182,7 @@ class _Reader:
         sources = (  # off-page sources of the thread's comments, which the crawl fetches
             *wordpress_api.comment_sources(self.page, self.root, self.base, self.body_classes,
                                            shown=len(comments), stated=stated, paged=paged),
+            *disqus_sources(self.root, self.page),
         )
         comment_page, comments_open = self.comment_page(), self.comments_open()
         for el in self.lists if detach is None else detach:

@@ -127,6 +127,13 @@ AND NOT EXISTS (
     SELECT 1 FROM errors e WHERE e.crawl_id = :crawl_id
     AND substr(e.url, 1, length(p.url)) = p.url
 )
+-- A thread whose comments also come from a source (API, feed, embed) is only
+-- complete if this crawl read that source too: a failed Disqus embed is no deletion.
+AND (
+    NOT EXISTS (SELECT 1 FROM post_reads r WHERE r.post_id = p.id AND r.supplement = 1)
+    OR EXISTS (SELECT 1 FROM post_reads r WHERE r.post_id = p.id AND r.supplement = 1
+               AND r.crawl_id = :crawl_id)
+)
 """
 _MARK_DELETED = """
 UPDATE comments SET deleted_at = :at, deleted_crawl_id = :crawl_id
