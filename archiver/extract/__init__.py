@@ -19,9 +19,9 @@ from typing import Protocol
 from ..exceptions import ExtractionError
 from ..page import Page
 from ..records import Post, Thread
-from . import wordpress
+from . import blogger, disqus, generic, microformats, schemaorg, wordpress
 
-__all__ = ["EXTRACTORS", "Extractor", "choose", "extract", "extract_source"]
+__all__ = ["CONFIDENT", "EXTRACTORS", "Extractor", "choose", "extract", "extract_source"]
 
 
 class Extractor(Protocol):
@@ -34,20 +34,39 @@ class Extractor(Protocol):
 
 
 # In order of preference when two modules are equally sure.
-EXTRACTORS: tuple[Extractor, ...] = (wordpress,)
+EXTRACTORS: tuple[Extractor, ...] = (wordpress, blogger, disqus, schemaorg, microformats, generic)
 
 
-def choose(page: Page) -> Extractor | None:
-    """The extractor most confident about `page`, or None if none recognises it."""
+CONFIDENT = 0.5  # a platform module this sure wins; below it the fallback (generic) reads
+CERTAIN = 1.0  # a module this sure ends the search (modules come cheapest-to-ask first)
+
+
+def choose(page: Page, disabled: frozenset[str] | set[str] = frozenset()) -> Extractor | None:
+    """The extractor most confident about `page`, or None if none recognises it.
+
+    A fallback module (``FALLBACK = True``: the structural generic extractor) is chosen
+    only when no platform module scores `CONFIDENT`. `disabled` names platforms to skip
+    (evaluation runs the fallback on pages a platform module would read).
+    """
     if not page.is_html():
         return None
     best: Extractor | None = None
     best_score = 0.0
+    fallback: Extractor | None = None
     for module in EXTRACTORS:
+        if module.PLATFORM in disabled:
+            continue
+        if getattr(module, "FALLBACK", False):
+            fallback = fallback or module
+            continue
         score = module.detect(page)
         if score > best_score:
             best, best_score = module, score
-    return best
+        if score >= CERTAIN:  # e.g. a generator meta tag: no need to ask the others
+            break
+    if best_score >= CONFIDENT or fallback is None or not fallback.detect(page):
+        return best
+    return fallback
 
 
 def extract(page: Page) -> Thread | None:
