@@ -9,156 +9,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict
-from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import sqlite_utils
 
 from ..records import Thread
+from .jobs import JobStore
 from .schema import migrations
-
-_POST_COLUMNS = (
-    "url", "site", "platform", "extractor", "extractor_version", "confidence", "title", "author",
-    "published", "published_raw", "modified", "text", "html", "stated_comment_count",
-    "comments_open", "first_seen", "last_seen", "capture_id", "first_crawl_id",
-)  # fmt: skip
-_COMMENT_COLUMNS = (
-    "post_id", "source_id", "parent_source_id", "depth", "comment_page", "page_position",
-    "author", "author_url", "published", "published_raw", "text", "html", "permalink",
-    "confidence", "first_seen", "last_seen", "capture_id", "first_crawl_id",
-)  # fmt: skip
-# Display-order keys a supplementary source (a comment API or feed) must not overwrite.
-_ORDER_KEYS = ("comment_page", "page_position")
-# What a supplementary source (a comment API or feed) must not overwrite when the
-# pages showed the comment too: their display order, and their content (an API's
-# rendering of the same text must not count as an edit); it only fills gaps.
-_PAGE_CONTENT = ("author", "author_url", "published", "published_raw", "text", "html", "permalink")
+from .threads import mark_deletions, save_thread, site_of
+from .times import now_iso
 
 
-def _upsert(
-    table: str,
-    columns: tuple[str, ...],
-    key: tuple[str, ...],
-    keep: tuple[str, ...] = (),
-    fill: tuple[str, ...] = (),
-) -> str:
-    """INSERT ... ON CONFLICT(key) DO UPDATE, keeping the earliest first_seen and latest
-    last_seen; `keep` columns are never updated, `fill` columns only where empty."""
-    fixed = (*key, "first_seen", "last_seen", "first_crawl_id", *keep, *fill)
-    updates = [f"{c} = excluded.{c}" for c in columns if c not in fixed]
-    updates += [f"{c} = coalesce({table}.{c}, excluded.{c})" for c in fill]
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(':' + c for c in columns)}) "
-        f"ON CONFLICT({', '.join(key)}) DO UPDATE SET "
-        + ", ".join(updates)
-        + ", first_seen = min(first_seen, excluded.first_seen)"
-        + ", last_seen = max(last_seen, excluded.last_seen)"
-    )
-
-
-_UPSERT_POST = _upsert("posts", _POST_COLUMNS, ("url",)) + " RETURNING id"
-# A comment seen again is not deleted (any more).
-_UNDELETE = ", deleted_at = NULL, deleted_crawl_id = NULL"
-_UPSERT_COMMENT = _upsert("comments", _COMMENT_COLUMNS, ("post_id", "source_id")) + _UNDELETE
-_UPSERT_SUPPLEMENT = (
-    _upsert("comments", _COMMENT_COLUMNS, ("post_id", "source_id"), _ORDER_KEYS, _PAGE_CONTENT)
-    + _UNDELETE
-)
-# Parents may arrive on a later comment page than their replies, so links, depth
-# and thread order are recomputed for the whole post after every page: depth-first
-# over parent links, siblings in page order (comment page, then place on it). A
-# reply whose parent was never seen keeps the depth its page gave it.
-_LINK_PARENTS = """
-UPDATE comments SET parent_id = p.id
-FROM comments AS p
-WHERE comments.post_id = :post_id AND p.post_id = :post_id
-  AND p.source_id = comments.parent_source_id AND comments.parent_id IS NOT p.id
-"""
-_RENUMBER = """
-WITH RECURSIVE tree(id, path, level) AS (
-    SELECT id, printf('%010d.%06d', comment_page, page_position),
-           CASE WHEN parent_source_id IS NULL THEN 0 ELSE depth END
-    FROM comments WHERE post_id = :post_id AND parent_id IS NULL
-    UNION ALL
-    SELECT c.id, tree.path || '/' || printf('%010d.%06d', c.comment_page, c.page_position),
-           tree.level + 1
-    FROM comments c JOIN tree ON c.parent_id = tree.id
-    WHERE tree.level < 1000
-),
-ordered AS (SELECT id, level, row_number() OVER (ORDER BY path) - 1 AS pos FROM tree)
-UPDATE comments SET position = ordered.pos, depth = ordered.level
-FROM ordered
-WHERE comments.id = ordered.id
-  AND (comments.position IS NOT ordered.pos OR comments.depth IS NOT ordered.level)
-"""
-_POST_ID = "SELECT id FROM posts WHERE url = ?"
-_CRAWL_OF_CAPTURE = "SELECT crawl_id FROM captures WHERE id = ?"
-_RECORD_READ = """
-INSERT OR IGNORE INTO post_reads (crawl_id, post_id, comment_page, comments, supplement, capture_id)
-VALUES (:crawl_id, :post_id, :comment_page, :comments, :supplement, :capture_id)
-"""
-# Each distinct text a comment has shown is kept, oldest first; `comments` holds the latest.
-_NEW_VERSIONS = """
-INSERT INTO comment_versions (comment_id, version, author, text, html, seen_at, crawl_id, capture_id)
-SELECT c.id,
-       coalesce((SELECT max(version) FROM comment_versions v WHERE v.comment_id = c.id), 0) + 1,
-       c.author, c.text, c.html, c.last_seen, :crawl_id, c.capture_id
-FROM comments c
-WHERE c.post_id = :post_id AND c.text IS NOT (
-    SELECT v.text FROM comment_versions v WHERE v.comment_id = c.id ORDER BY v.version DESC LIMIT 1
-)
-"""
-# A comment is deleted when a later crawl re-read every comment page of its
-# thread without error and did not see it. Never removed: only marked.
-_THREADS_READ_COMPLETELY = """
-SELECT p.id FROM posts p
-WHERE p.id IN (SELECT post_id FROM post_reads WHERE crawl_id = :crawl_id AND supplement = 0)
-AND NOT EXISTS (
-    SELECT 1 FROM comments c WHERE c.post_id = p.id AND c.deleted_at IS NULL
-    AND c.comment_page NOT IN (
-        SELECT comment_page FROM post_reads r
-        WHERE r.crawl_id = :crawl_id AND r.post_id = p.id AND r.supplement = 0
-    )
-)
-AND NOT EXISTS (
-    SELECT 1 FROM errors e WHERE e.crawl_id = :crawl_id
-    AND substr(e.url, 1, length(p.url)) = p.url
-)
--- A thread whose comments also come from a source (API, feed, embed) is only
--- complete if this crawl read that source too: a failed Disqus embed is no deletion.
-AND (
-    NOT EXISTS (SELECT 1 FROM post_reads r WHERE r.post_id = p.id AND r.supplement = 1)
-    OR EXISTS (SELECT 1 FROM post_reads r WHERE r.post_id = p.id AND r.supplement = 1
-               AND r.crawl_id = :crawl_id)
-)
-"""
-_MARK_DELETED = """
-UPDATE comments SET deleted_at = :at, deleted_crawl_id = :crawl_id
-WHERE post_id = :post_id AND deleted_at IS NULL
-AND (capture_id IS NULL OR capture_id NOT IN (SELECT id FROM captures WHERE crawl_id = :crawl_id))
-"""
-# Completeness: what the page says ("34 thoughts on …") against what was read.
-_COUNT_COMMENTS = """
-UPDATE posts SET
-    comment_count = (SELECT count(*) FROM comments WHERE post_id = :post_id),
-    comment_shortfall = max(0, stated_comment_count
-                               - (SELECT count(*) FROM comments WHERE post_id = :post_id))
-WHERE id = :post_id
-"""
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def site_of(url: str) -> str:
-    return urlsplit(url).netloc.lower()
-
-
-class Store:
+class Store(JobStore):
     """An open archive database: schema migrations, upserts, counts."""
 
     def __init__(self, path: Path | str) -> None:
@@ -229,15 +91,7 @@ class Store:
 
     def mark_deletions(self, crawl_id: int) -> int:
         """Mark comments missing from threads this crawl read completely; returns how many."""
-        at = now_iso()
-        marked = 0
-        with self.db.atomic():
-            for (post_id,) in self.db.execute(_THREADS_READ_COMPLETELY, {"crawl_id": crawl_id}).fetchall():
-                cursor = self.db.execute(
-                    _MARK_DELETED, {"at": at, "crawl_id": crawl_id, "post_id": post_id}
-                )
-                marked += cursor.rowcount
-        return marked
+        return mark_deletions(self.db, crawl_id)
 
     def crawl_counts(self, crawl_id: int) -> dict[str, int]:
         """What one crawl touched: pages captured, posts and comments read, errors."""
@@ -353,140 +207,14 @@ class Store:
     # threads -------------------------------------------------------------------
 
     def save_thread(self, thread: Thread, capture_id: int | None, seen_at: str) -> int:
-        """Upsert one page's view of a thread and merge it into what is stored.
-
-        `seen_at` is the capture time, so rebuilding from WARCs gives the same rows.
-        A supplementary thread (from a comment API or feed) adds comments to its
-        post without rewriting the post or the display order the pages gave.
-        """
-        version = thread.extractor.partition("@")[2]
-        post = asdict(thread.post)
-        post.update(
-            site=site_of(thread.post.url),
-            platform=thread.platform,
-            extractor=thread.extractor,
-            extractor_version=int(version) if version.isdigit() else None,
-            confidence=thread.confidence,
-            stated_comment_count=thread.stated_comment_count,
-            comments_open=thread.comments_open,
-            first_seen=seen_at,
-            last_seen=seen_at,
-            capture_id=capture_id,
-        )
-        with self.db.atomic():
-            crawl = self.db.execute(_CRAWL_OF_CAPTURE, [capture_id]).fetchone()
-            crawl_id = crawl[0] if crawl else None
-            post["first_crawl_id"] = crawl_id
-            existing = self.db.execute(_POST_ID, [thread.post.url]).fetchone()
-            if thread.supplement and existing:
-                post_id = int(existing[0])
-            else:
-                post_id = int(self.db.execute(_UPSERT_POST, post).fetchone()[0])
-            rows = []
-            for index, comment in enumerate(thread.comments):
-                row = asdict(comment)
-                row.update(
-                    post_id=post_id,
-                    comment_page=thread.comment_page,
-                    page_position=index,
-                    confidence=thread.confidence,
-                    first_seen=seen_at,
-                    last_seen=seen_at,
-                    capture_id=capture_id,
-                    first_crawl_id=crawl_id,
-                )
-                rows.append(row)
-            if rows:
-                upsert = _UPSERT_SUPPLEMENT if thread.supplement else _UPSERT_COMMENT
-                self.db.conn.executemany(upsert, rows)
-                self.db.execute(_LINK_PARENTS, {"post_id": post_id})
-                self.db.execute(_RENUMBER, {"post_id": post_id})
-                self.db.execute(_NEW_VERSIONS, {"post_id": post_id, "crawl_id": crawl_id})
-            self.db.execute(_COUNT_COMMENTS, {"post_id": post_id})
-            if crawl_id is not None:
-                self.db.execute(_RECORD_READ, {
-                    "crawl_id": crawl_id, "post_id": post_id, "comment_page": thread.comment_page,
-                    "comments": len(rows), "supplement": thread.supplement, "capture_id": capture_id,
-                })  # fmt: skip
-        return post_id
-
-
-    # jobs ---------------------------------------------------------------------
-    # Scheduled crawls (archiver/schedule.py). Times are UTC ISO 8601 strings, so
-    # they compare as text.
-
-    def add_job(
-        self, name: str, start_urls: list[str], *, every_seconds: int | None, cron: str | None,
-        options: dict[str, object], next_run: str,
-    ) -> int:  # fmt: skip
-        with self.db.atomic():
-            table = self.db.table("jobs").insert(
-                {
-                    "name": name,
-                    "start_urls": json.dumps(start_urls),
-                    "every_seconds": every_seconds,
-                    "cron": cron,
-                    "options": json.dumps(options, sort_keys=True),
-                    "created": now_iso(),
-                    "next_run": next_run,
-                    "runs": 0,
-                }
-            )
-        assert table.last_pk is not None
-        return int(table.last_pk)
-
-    def jobs(self) -> list[dict[str, object]]:
-        return list(self.db.query("SELECT * FROM jobs ORDER BY id"))
-
-    def job(self, key: int | str) -> dict[str, object] | None:
-        """A job by id or by name."""
-        rows = list(
-            self.db.query(
-                "SELECT * FROM jobs WHERE id = ? OR name = ? ORDER BY name = ? DESC",
-                [key, str(key), str(key)],
-            )
-        )
-        return rows[0] if rows else None
-
-    def remove_job(self, job_id: int) -> None:
-        with self.db.atomic():
-            self.db.execute("DELETE FROM jobs WHERE id = ?", [job_id])
-
-    def due_jobs(self, now: str) -> list[dict[str, object]]:
-        return list(
-            self.db.query("SELECT * FROM jobs WHERE next_run <= ? ORDER BY next_run, id", [now])
-        )
-
-    def job_started(self, job_id: int, pid: int, at: str) -> None:
-        with self.db.atomic():
-            self.db.execute(
-                "UPDATE jobs SET running_pid = ?, running_since = ? WHERE id = ?", [pid, at, job_id]
-            )
-
-    def job_finished(
-        self, job_id: int, *, started: str, finished: str, next_run: str, crawl_id: int | None,
-        outcome: str, exit_code: int | None, error: str | None,
-    ) -> None:  # fmt: skip
-        with self.db.atomic():
-            self.db.execute(
-                "UPDATE jobs SET last_run = ?, last_finished = ?, next_run = ?, last_crawl_id = ?, "
-                "last_outcome = ?, last_exit_code = ?, last_error = ?, runs = coalesce(runs, 0) + 1, "
-                "running_pid = NULL, running_since = NULL WHERE id = ?",
-                [started, finished, next_run, crawl_id, outcome, exit_code, error, job_id],
-            )
-
-    def latest_crawl(self, start_urls: list[str]) -> dict[str, object] | None:
-        """The newest crawls row for exactly these start URLs (as the crawl recorded them)."""
-        rows = list(
-            self.db.query(
-                "SELECT * FROM crawls WHERE start_urls = ? ORDER BY id DESC LIMIT 1",
-                [json.dumps(start_urls)],
-            )
-        )
-        return rows[0] if rows else None
+        """Upsert one page's view of a thread and merge it into what is stored."""
+        return save_thread(self.db, thread, capture_id, seen_at)
 
 
 def open_store(data_dir: Path | str) -> Store:
     return Store(Path(data_dir) / "archive.db")
 
 
+
+
+__all__ = ["Store", "migrations", "now_iso", "open_store", "site_of"]
