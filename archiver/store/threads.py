@@ -8,7 +8,7 @@ comment gone from a thread a crawl re-read completely is marked deleted.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -147,6 +147,11 @@ WHERE id = :post_id
 """
 
 
+def _row(record: object) -> dict[str, object]:
+    """A record's fields as a dict: dataclasses.asdict deep-copies every value, 10x slower."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}  # type: ignore[arg-type]
+
+
 def site_of(url: str) -> str:
     return urlsplit(url).netloc.lower()
 
@@ -159,7 +164,7 @@ def save_thread(db: sqlite_utils.Database, thread: Thread, capture_id: int | Non
     post without rewriting the post or the display order the pages gave.
     """
     version = thread.extractor.partition("@")[2]
-    post = asdict(thread.post)
+    post = _row(thread.post)
     post.update(
         site=site_of(thread.post.url),
         platform=thread.platform,
@@ -183,7 +188,7 @@ def save_thread(db: sqlite_utils.Database, thread: Thread, capture_id: int | Non
             post_id = int(db.execute(_UPSERT_POST, post).fetchone()[0])
         rows = []
         for index, comment in enumerate(thread.comments):
-            row = asdict(comment)
+            row = _row(comment)
             row.update(
                 post_id=post_id,
                 comment_page=thread.comment_page,
