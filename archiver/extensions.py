@@ -16,6 +16,7 @@ from scrapy import signals
 from scrapy.exceptions import StopDownload
 from twisted.internet import task
 
+from .repair import finish_crawl_files
 from .settings import Config
 from .store import Store
 from .warc import Exchange, WarcLocation, WarcWriter, sha1_digest, warc_date
@@ -112,6 +113,15 @@ class ArchiveExtension:
         if resumable is not None:
             # The archive's ledger, not Scrapy's JOBDIR, says what was already fetched.
             self.crawl_id = resumable
+            # First finish what the crash left: this crawl's own .open files (cut, closed)
+            # and rows for records it wrote but never indexed. Other crawls' are theirs.
+            try:
+                done = finish_crawl_files(self.config.warc_dir, f"archiver-crawl{resumable}",
+                                          self.store, resumable)  # fmt: skip
+            except OSError as exc:
+                done = [f"could not close its WARC files ({exc}); `archiver verify --repair` can"]
+            for line in done:
+                logger.warning("Resuming crawl %d: %s", resumable, line)
             self.store.resume_crawl(resumable)
             self.archived = self.store.latest_captures(resumable)
             logger.warning(

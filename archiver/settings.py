@@ -69,7 +69,9 @@ LOG_LEVEL = "INFO"
 # archiver's own settings (documented in README.md, parsed by Config)
 ARCHIVER_DATA = os.environ.get("ARCHIVER_DATA", "data")
 ARCHIVER_WARC_MAX_SIZE = 1_000_000_000
-ARCHIVER_WARC_GZIP_LEVEL = 6
+# zlib level of each record's gzip member: 1 writes a page in ~0.8 ms against 2 ms at
+# 6 (and 2.4 ms at warcio's 9), for files ~14% larger (bench/warc_write.py).
+ARCHIVER_WARC_GZIP_LEVEL = 1
 ARCHIVER_ALLOW_PRIVATE = False
 ARCHIVER_MAX_COMMENT_PAGES = 1000
 ARCHIVER_MAX_PAGE_SIZE = 32 * 1024 * 1024

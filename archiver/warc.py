@@ -2,12 +2,14 @@
 
 The one module that writes WARC. It knows nothing of Scrapy: callers describe
 each HTTP exchange as an `Exchange` and get back the `WarcLocation` of its
-response record. Records are built and serialised with warcio, then each is
-compressed as its own gzip member (at `gzip_level`, cheaper than warcio's 9).
+response record (both in `archiver.exchange`, re-exported here). Records are
+built and serialised with warcio, then each is compressed as its own gzip member
+(at `gzip_level`, cheaper than warcio's 9).
 
-Files are written as ``NAME.warc.gz.open`` and renamed to ``NAME.warc.gz`` when
-finished; every complete record of an ``.open`` file left by a killed crawl is
-still readable, since the file is flushed after each exchange.
+Files are written as ``NAME.warc.gz.open``, locked, flushed after each exchange,
+fsynced per batch and renamed to ``NAME.warc.gz`` when finished
+(`archiver.warcfile`): every complete record of an ``.open`` file left by a
+killed crawl is still readable.
 
 Header strings carry the bytes as received, decoded with ISO-8859-1
 (``value.decode("latin-1")``), and are written back the same way, byte for byte.
@@ -15,27 +17,41 @@ Header strings carry the bytes as received, decoded with ISO-8859-1
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import os
 import secrets
 import threading
 import uuid
 import zlib
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from http import HTTPStatus
 from importlib.metadata import PackageNotFoundError, version
 from io import BytesIO
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
 
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
-from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
+
+from .exchange import (
+    Exchange,
+    Fields,
+    WarcLocation,
+    check_exchange,
+    check_lines,
+    host,
+    reason,
+    request_target,
+    response_headers,
+    sha1_digest,
+    warc_date,
+)
+from .warcfile import WarcFile
+
+__all__ = [
+    "Exchange", "WarcLocation", "WarcWriter", "request_target", "response_headers",
+    "sha1_digest", "warc_date",
+]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +63,6 @@ CAPTURE_NOTE = (
     "(bodies are de-chunked), so that header is dropped and Content-Length set to the stored "
     "body's length. Missing HTTP reason phrases are filled from the standard table."
 )
-_NO_BODY_STATUSES = frozenset({204, 304})
-
-Fields = list[tuple[str, str]]  # header lines in order, repeats kept
 
 
 def _version(dist: str, default: str) -> str:
@@ -60,36 +73,6 @@ def _version(dist: str, default: str) -> str:
 
 
 SOFTWARE = f"archiver/{_version('archiver', 'dev')} warcio/{_version('warcio', 'unknown')}"
-
-
-@dataclass(frozen=True, slots=True)
-class Exchange:
-    """One HTTP request and the response to it, as on the wire."""
-
-    url: str  # absolute, with query string; a #fragment is not sent, so not recorded
-    method: str
-    request_headers: Fields  # repeated headers kept, in order
-    request_body: bytes
-    protocol: str  # "HTTP/1.1", "HTTP/1.0", "HTTP/2"
-    status: int
-    reason: str | None  # None: filled from http.HTTPStatus
-    response_headers: Fields  # repeated headers kept (Set-Cookie)
-    body: bytes  # as received: still gzip/br-encoded if Content-Encoding says so
-    fetched_at: datetime  # aware
-    ip_address: str | None = None
-    truncated: str | None = None  # "length", "time", "disconnect", "unspecified"
-
-
-@dataclass(frozen=True, slots=True)
-class WarcLocation:
-    """Where a response (or revisit) record went, for the `captures` table."""
-
-    filename: str  # final basename, without ".open"
-    offset: int  # byte offset of the record's gzip member
-    length: int  # length of that gzip member
-    record_id: str  # "<urn:uuid:...>"
-    payload_digest: str  # "sha1:BASE32..."
-    request_record_id: str
 
 
 class _WireHeaders(StatusAndHeaders):
@@ -103,74 +86,8 @@ class _WireHeaders(StatusAndHeaders):
             self.headers_buff = text.encode("utf-8") + b"\r\n"
 
 
-def sha1_digest(data: bytes) -> str:
-    """A WARC digest: ``sha1:`` and the base32 SHA-1 of `data`."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
-
-
-def warc_date(when: datetime) -> str:
-    """WARC 1.1 date: UTC, microseconds when there are any."""
-    if when.tzinfo is None or when.utcoffset() is None:
-        raise ValueError(f"fetched_at must be timezone-aware, got {when!r}")
-    return datetime_to_iso_date(when.astimezone(timezone.utc).replace(tzinfo=None), use_micros=True)
-
-
-def request_target(url: str) -> str:
-    """The origin-form target of `url`: path and query exactly as written, no fragment."""
-    rest = url.split("#", 1)[0].split("://", 1)[-1]
-    cut = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
-    target = rest[cut:]
-    return target if target.startswith("/") else "/" + target
-
-
-def _host(url: str) -> str:
-    rest = url.split("#", 1)[0].split("://", 1)[-1]
-    authority = rest.split("/", 1)[0].split("?", 1)[0]
-    return authority.rpartition("@")[2]
-
-
-def response_headers(exchange: Exchange) -> Fields:
-    """Headers as received, minus Transfer-Encoding, with Content-Length = len(body)."""
-    headers = [(n, v) for n, v in exchange.response_headers if n.lower() != "transfer-encoding"]
-    status = exchange.status
-    bodiless = exchange.method.upper() == "HEAD" or status < 200 or status in _NO_BODY_STATUSES
-    if bodiless and not exchange.body:
-        return headers  # a HEAD's Content-Length describes the GET; 204/304 must not gain one
-    length = str(len(exchange.body))
-    positions = [i for i, (n, _) in enumerate(headers) if n.lower() == "content-length"]
-    if not positions:
-        return [*headers, ("Content-Length", length)]
-    first = positions[0]
-    headers[first] = (headers[first][0], length)
-    return [h for i, h in enumerate(headers) if i == first or i not in positions]
-
-
-def _reason(exchange: Exchange) -> str:
-    if exchange.reason is not None:
-        return exchange.reason
-    try:
-        return HTTPStatus(exchange.status).phrase
-    except ValueError:
-        return ""
-
-
 def _new_id() -> str:
     return f"<urn:uuid:{uuid.uuid4()}>"
-
-
-def _check_exchange(exchange: Exchange) -> None:
-    ex = exchange
-    texts = [ex.url, ex.method, ex.protocol, ex.reason, ex.truncated, ex.ip_address]
-    for name, value in (*exchange.request_headers, *exchange.response_headers):
-        texts += (name, value)
-    _check_lines(exchange.url, texts)
-    warc_date(exchange.fetched_at)
-
-
-def _check_lines(url: str, texts: list[str | None]) -> None:
-    for text in texts:
-        if text and ("\r" in text or "\n" in text):
-            raise ValueError(f"line break in a WARC or HTTP header line of {url}: {text!r}")
 
 
 def _warcinfo_fields(extra: dict[str, str]) -> dict[str, str]:
@@ -187,7 +104,8 @@ class WarcWriter:
     """Writes exchanges to per-record-gzipped WARC 1.1 files in `directory`, rotating at `max_size`.
 
     Safe to share between threads (calls are serialised). Files open lazily: a writer
-    that wrote nothing leaves no file.
+    that wrote nothing leaves no file. Each exchange is flushed when written and
+    fsynced within `sync_every` exchanges or `sync_interval` seconds (module docstring).
     """
 
     def __init__(
@@ -198,25 +116,28 @@ class WarcWriter:
         max_size: int = 1_000_000_000,
         gzip_level: int = 6,
         warcinfo: dict[str, str] | None = None,
+        sync_every: int = 32,
+        sync_interval: float = 2.0,
     ) -> None:
         if not prefix or "/" in prefix or os.sep in prefix:
             raise ValueError(f"bad WARC file prefix: {prefix!r}")
         if not 0 <= gzip_level <= 9:
             raise ValueError(f"gzip_level must be 0-9, got {gzip_level}")
+        if sync_every < 1 or not sync_interval > 0:
+            raise ValueError(f"bad sync_every {sync_every} or sync_interval {sync_interval}")
         self.directory = Path(directory)
         self.prefix = prefix
         self.max_size = max_size
         self.gzip_level = gzip_level
+        self.sync_every = sync_every
+        self.sync_interval = sync_interval
         self._info = _warcinfo_fields(warcinfo or {})
         self._token = secrets.token_hex(3)  # two writers started in the same second differ
         self._serial = 0
         self._buffer = BytesIO()
         self._builder = WARCWriter(self._buffer, gzip=False, warc_version=WARC_VERSION)
         self._lock = threading.Lock()
-        self._file: BinaryIO | None = None
-        self._name = ""
-        self._size = 0
-        self._exchanges = 0  # in the current file
+        self._file: WarcFile | None = None
         self._warcinfo_id = ""
         self._files: list[Path] = []
         self._closed = False
@@ -229,7 +150,7 @@ class WarcWriter:
 
     def write_exchange(self, exchange: Exchange) -> WarcLocation:
         """Write a response record and then its request record; return the response's location."""
-        _check_exchange(exchange)
+        check_exchange(exchange)
         return self._write(exchange)
 
     def write_revisit(
@@ -244,7 +165,7 @@ class WarcWriter:
         `exchange.body` must be the payload just fetched: its digest has to match
         `refers_to.payload_digest`, or this raises ValueError.
         """
-        _check_exchange(exchange)
+        check_exchange(exchange)
         digest = sha1_digest(exchange.body)
         if digest != refers_to.payload_digest:
             raise ValueError(
@@ -259,7 +180,7 @@ class WarcWriter:
             ("WARC-Profile", REVISIT_PROFILE),
             ("WARC-Payload-Digest", digest),
         ]
-        _check_lines(exchange.url, [value for _, value in extra])
+        check_lines(exchange.url, [value for _, value in extra])
         return self._write(exchange, extra)
 
     def close(self) -> None:
@@ -288,23 +209,15 @@ class WarcWriter:
         with self._lock:
             if self._closed:
                 raise ValueError("WarcWriter is closed")
-            if self._file is None:
-                self._open()
+            file = self._file or self._open()
             members, main = self._pair(exchange, revisit)
-            if self._exchanges and self._size + sum(map(len, members)) > self.max_size:
+            if file.exchanges and file.size + sum(map(len, members)) > self.max_size:
                 self._finish()
-                self._open()
+                file = self._open()
                 members, main = self._pair(exchange, revisit)  # again: new WARC-Warcinfo-ID
-            assert self._file is not None
-            offset = self._size
-            for member in members:
-                self._file.write(member)
-            self._file.flush()
-            self._size += sum(map(len, members))
-            self._exchanges += 1
             return WarcLocation(
-                filename=self._name,
-                offset=offset,
+                filename=file.path.name,
+                offset=file.write(members),
                 length=len(members[0]),
                 record_id=main.rec_headers.get_header("WARC-Record-ID"),
                 payload_digest=main.rec_headers.get_header("WARC-Payload-Digest"),
@@ -342,7 +255,7 @@ class WarcWriter:
         warc_headers.headers += revisit or []
         if exchange.truncated and not revisit:
             warc_headers.add_header("WARC-Truncated", exchange.truncated)
-        status_line = f"{exchange.status} {_reason(exchange)}"
+        status_line = f"{exchange.status} {reason(exchange)}"
         http = _WireHeaders(status_line, response_headers(exchange), protocol=exchange.protocol)
         payload = None if revisit else BytesIO(exchange.body)
         length = None if revisit else len(exchange.body)
@@ -353,7 +266,7 @@ class WarcWriter:
     def _request(self, exchange: Exchange, ids: tuple[str, str], date: str) -> ArcWarcRecord:
         headers = list(exchange.request_headers)
         if not any(name.lower() == "host" for name, _ in headers):
-            headers.insert(0, ("Host", _host(exchange.url)))
+            headers.insert(0, ("Host", host(exchange.url)))
         line = f"{exchange.method} {request_target(exchange.url)} {exchange.protocol}"
         return self._builder.create_warc_record(
             "",
@@ -374,29 +287,21 @@ class WarcWriter:
 
     # -- files
 
-    def _open(self) -> None:
+    def _open(self) -> WarcFile:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
-        self._name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self._token}.warc.gz"
+        name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self._token}.warc.gz"
         self._serial += 1
-        self._file = open(self.directory / f"{self._name}.open", "xb")  # noqa: SIM115
-        info = self._builder.create_warcinfo_record(self._name, self._info)
+        info = self._builder.create_warcinfo_record(name, self._info)
         self._warcinfo_id = info.rec_headers.get_header("WARC-Record-ID")
-        member = self._serialise(info)
-        self._file.write(member)
-        self._file.flush()
-        self._size, self._exchanges = len(member), 0
+        self._file = WarcFile(
+            self.directory / name, self._serialise(info),
+            sync_every=self.sync_every, sync_interval=self.sync_interval,
+        )  # fmt: skip
+        return self._file
 
     def _finish(self) -> None:
         assert self._file is not None
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        self._file = None
-        final = self.directory / self._name
-        if final.exists():
-            raise FileExistsError(f"{final} already exists; left {final.name}.open in place")
-        os.rename(self.directory / f"{self._name}.open", final)
-        self._files.append(final)
-        logger.info(
-            "finished WARC file %s (%d bytes, %d exchanges)", final, self._size, self._exchanges
-        )
+        file, self._file = self._file, None
+        self._files.append(file.finish())
+        logger.info("finished WARC file %s (%d bytes, %d exchanges)", file.path, file.size,
+                    file.exchanges)  # fmt: skip

@@ -248,3 +248,24 @@ def test_revisit_rows_are_checked_and_rebuilt(data, seed_server):
     code, lines = verify(data, "--repair")
     assert code == 0, lines
     assert sql(data, f"select {columns} from captures order by warc_record_id") == before
+
+
+def test_repair_leaves_a_file_a_live_writer_holds(tmp_path):
+    from archiver.repair import close_open_file
+    from archiver.warc import WarcWriter
+
+    from .test_warc import exchange
+
+    writer = WarcWriter(tmp_path / "warc")
+    location = writer.write_exchange(exchange())
+    opened = tmp_path / "warc" / f"{location.filename}.open"
+    before = opened.read_bytes()
+    code, lines = verify(tmp_path, "--repair")
+    assert code == 1
+    assert f"repaired: {opened.name}: left as is: a running crawl holds it" in lines
+    assert opened.read_bytes() == before
+    message, final = close_open_file(scan_warc(opened))
+    assert final is None and message.endswith("a running crawl holds it")
+    writer.write_exchange(exchange())  # the writer goes on, and closes its file as usual
+    writer.close()
+    assert not opened.exists() and check_warc(writer.files[0]) == []

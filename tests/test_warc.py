@@ -367,3 +367,68 @@ def test_bad_input_rejected(tmp_path: Path) -> None:
 )
 def test_request_target(url: str, target: str) -> None:
     assert request_target(url) == target
+
+
+def fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record each os.fsync from now on as "file" or "dir"."""
+    import os
+    import stat
+
+    calls: list[str] = []
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        calls.append("dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return calls
+
+
+def test_fsync_per_batch_of_exchanges_and_on_close(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = fsyncs(monkeypatch)
+    writer = WarcWriter(tmp_path, sync_every=3, sync_interval=60)
+    for _ in range(7):
+        writer.write_exchange(exchange())
+    assert calls == ["dir", "file", "file"]  # the new name; after exchanges 3 and 6
+    writer.close()
+    assert calls == ["dir", "file", "file", "file", "dir"]  # the last batch; the rename
+
+
+def test_fsync_within_sync_interval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    calls = fsyncs(monkeypatch)
+    with WarcWriter(tmp_path, sync_every=1000, sync_interval=0.5) as writer:
+        writer.write_exchange(exchange())
+        writer.write_exchange(exchange())
+        assert calls == ["dir"]  # the new name only, so far
+        deadline = time.monotonic() + 10
+        while not calls.count("file") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert calls == ["dir", "file"]  # one fsync for the batch of two, by the timer
+        time.sleep(1)
+        assert calls == ["dir", "file"]  # nothing written since: no timer, no fsync
+        writer.write_exchange(exchange())
+    assert calls[:2] == ["dir", "file"] and calls[-2:] == ["file", "dir"]  # close: file, rename
+
+
+def test_open_file_is_locked_until_renamed(tmp_path: Path) -> None:
+    import fcntl
+
+    writer = WarcWriter(tmp_path)
+    location = writer.write_exchange(exchange())
+    opened = tmp_path / f"{location.filename}.open"
+    with opened.open("rb") as other:  # another open file: a repair, in this or another process
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        writer.close()
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released once closed
+    assert [p.name for p in tmp_path.iterdir()] == [location.filename]
+
+
+def test_bad_sync_settings_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="sync"):
+        WarcWriter(tmp_path, sync_every=0)
+    with pytest.raises(ValueError, match="sync"):
+        WarcWriter(tmp_path, sync_interval=0)
