@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 CAPTURE_ID = "archiver_capture_id"
 FETCHED_AT = "archiver_fetched_at"
 RECEIVED = "archiver_received"
+COMMIT_INTERVAL = 0.5  # seconds between commits of the archive's rows during a crawl
 SOURCE_OF = "archiver_source_of"  # request.meta: the Post whose off-page comment source this is
 TRUNCATED = {
     "length": ("too large", "body cut at ARCHIVER_MAX_PAGE_SIZE after {} bytes; kept as WARC-Truncated"),
@@ -85,6 +86,7 @@ class ArchiveExtension:
         self.writer: WarcWriter | None = None
         self.crawl_id: int | None = None
         self.archived: dict[str, dict[str, object]] = {}  # url -> capture, when resuming
+        self.committer: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveExtension:
@@ -144,6 +146,17 @@ class ArchiveExtension:
             },
         )
         self.stats.set_value("archiver/crawl_id", self.crawl_id)
+        # Rows are committed in batches: a commit per page cost more than the page's
+        # own writes. A kill loses at most a batch of rows, never a WARC record, and a
+        # resumed crawl re-indexes records left without their rows (repair.py).
+        self.store.hold()
+        self.committer = task.LoopingCall(self.commit)
+        self.committer.start(COMMIT_INTERVAL, now=False)
+
+    def commit(self) -> None:
+        assert self.store is not None
+        self.store.flush()
+        self.store.hold()
 
     def request_dropped(self, request: Request, spider: Spider) -> None:
         """A redirect back into its own chain is dropped as a duplicate, with no errback."""
@@ -218,7 +231,10 @@ class ArchiveExtension:
         if self.writer is not None:
             self.writer.close()
             self.stats.set_value("archiver/warc/files", [str(p) for p in self.writer.files])
+        if self.committer is not None and self.committer.running:
+            self.committer.stop()
         if self.store is not None and self.crawl_id is not None:
+            self.store.flush()
             outcome = "finished" if reason == "finished" else f"interrupted ({reason})"
             counts = self.store.finish_crawl(self.crawl_id, outcome)
             for name, value in counts.items():

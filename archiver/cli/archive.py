@@ -148,7 +148,7 @@ def import_warc(paths: tuple[Path, ...], data_dir: Path, no_copy: bool) -> None:
 @click.option("--repair", is_flag=True,
               help="Close WARC files a killed crawl left open (the torn tail is moved to "
               "DATA/warc/damaged/, never deleted) and rebuild missing captures rows, with "
-              "their threads, from the WARCs. Not while a crawl is writing.")
+              "their threads, from the WARCs. A file a running crawl holds is left alone.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def verify(directory: Path | None, data_dir: Path, repair: bool, as_json: bool) -> None:
     """Check every WARC file and the archive against each other; exit 1 on any problem.

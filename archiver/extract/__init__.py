@@ -10,6 +10,14 @@ A module may also read its platform's off-page comment sources (a comment API,
 feed or embed that a thread names in `Thread.comment_sources`): it then offers
 ``accepts_source(url) -> bool`` and ``extract_source(page, post) -> Thread | None``,
 returning a `Thread` with ``supplement=True``.
+
+Platform modules: `wordpress` (with `wordpress_comments`, `wordpress_api`), `blogger`
+(with `blogger_comments`, `blogger_feed`), `disqus`, `schemaorg` (with
+`schemaorg_jsonld`), `microformats`, and the structural fallback `generic` (with
+`generic_finder`, `generic_comments`). What they share, one owner each: `markup` (lxml
+helpers), `head` (canonical, base, meta, Link header), `detection` (scores from the raw
+text), `dates` (with `date_words`), and for the structure and markup readers `reader`
+(`PageReader`), `post`, `comment_pages`, `chrome`, `ids` and `items`.
 """
 
 from __future__ import annotations

@@ -22,7 +22,6 @@ import os
 import re
 from urllib.parse import quote, urlencode, urlsplit
 
-from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from ..exceptions import ExtractionError
@@ -30,7 +29,8 @@ from ..page import Page
 from ..records import Comment, Post, Thread
 from ..sanitize import sanitize_html
 from .dates import resolve_date
-from .markup import absolute, html_to_text, web_url
+from .head import canonical_url
+from .markup import html_to_text, web_url
 
 __all__ = [
     "EMBED_BASE", "EXTRACTOR", "PLATFORM", "VERSION", "accepts_source", "detect", "disqus_sources", "extract",
@@ -59,7 +59,6 @@ THREAD_URL = (
     re.compile(r"""["']disqusUrl["']\s*:\s*(")(https?:(?:[^"\\]|\\.)+)\1"""),
     re.compile(r"""\bdisqus_blogger_current_url\s*=\s*(["'])(https?:(?:(?!\1).)+)\1"""),
 )
-CANONICAL = XPath("/html/head/link[@rel='canonical']/@href")
 THREAD_DATA = re.compile(
     r"""<script[^>]*\bid=["']disqus-threadData["'][^>]*>(.*?)</script>""", re.DOTALL | re.IGNORECASE
 )
@@ -79,8 +78,7 @@ def disqus_sources(root: HtmlElement, page: Page) -> tuple[str, ...]:
     shortname = _first(SHORTNAME, text, 1)
     if not shortname:
         return ()
-    canonical = CANONICAL(root)
-    url = _first(THREAD_URL, text, 2) or (absolute(canonical[0], page.url) if canonical else page.url)
+    url = _first(THREAD_URL, text, 2) or canonical_url(root, page.url) or page.url
     params = [("base", "default"), ("f", shortname), ("t_u", url.split("#")[0])]
     if identifier := _first(IDENTIFIER, text, 2):
         params.append(("t_i", identifier))

@@ -21,28 +21,11 @@ from lxml.html import HtmlElement
 from ..page import Page
 
 __all__ = [
-    "BLOCK_TAGS",
-    "Selector",
-    "absolute",
-    "any_of",
-    "attr",
-    "classes",
-    "css",
-    "drop",
-    "first",
-    "html_to_text",
-    "in_class",
-    "inner_html",
-    "matches",
-    "one_line",
-    "outside",
-    "parse",
-    "parse_html",
-    "strip_fragment",
-    "text_of",
-    "web_url",
+    "BLOCK_TAGS", "Selector", "absolute", "any_of", "attr", "classes", "css", "drop", "first",
+    "html_to_text", "in_class", "inner_html", "inside", "matches", "names_of", "one_line",
+    "outside", "parse", "parse_html", "plain_to_html", "strip_fragment", "text_of", "web_url",
     "within",
-]
+]  # fmt: skip
 
 # A compiled selector: lxml's CSSSelector and etree.XPath are both callables
 # taking an element and returning a list of matches.
@@ -71,6 +54,7 @@ _PARSER.set_element_class_lookup(
         entity=lxml.html.HtmlEntity,
     )
 )
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _BR = "\x00"  # a line break inside a paragraph (the parser never leaves a NUL in text)
 
 
@@ -136,6 +120,11 @@ def classes(el: HtmlElement | None) -> frozenset[str]:
     return frozenset((el.get("class") or "").split())
 
 
+def names_of(el: HtmlElement) -> str:
+    """The element's class, id and itemprop in one string (for name patterns)."""
+    return f"{el.get('class') or ''} {el.get('id') or ''} {el.get('itemprop') or ''}".strip()
+
+
 def attr(el: HtmlElement | None, name: str) -> str | None:
     """The attribute's value stripped, or None when missing or empty."""
     if el is None:
@@ -154,6 +143,16 @@ def in_class(el: HtmlElement, names: frozenset[str] | set[str]) -> bool:
 def within(el: HtmlElement, ancestor: HtmlElement) -> bool:
     """True when `el` is `ancestor` or lies inside it."""
     return el is ancestor or any(a is ancestor for a in el.iterancestors())
+
+
+def inside(el: HtmlElement, containers: Iterable[HtmlElement]) -> bool:
+    """True when `el` is one of `containers` or lies inside one (pass a set when calling
+    often with the same containers)."""
+    if not isinstance(containers, (set, frozenset)):
+        containers = set(containers)
+    if not containers:
+        return False
+    return el in containers or any(a in containers for a in el.iterancestors())
 
 
 def outside(root: HtmlElement, excluded: list[HtmlElement]) -> list[HtmlElement]:
@@ -229,6 +228,12 @@ def html_to_text(fragment: str) -> str:
     except (etree.ParserError, ValueError):
         return ""
     return text_of(root)
+
+
+def plain_to_html(text: str) -> str:
+    """Plain text (paragraphs split by blank lines) as escaped ``<p>`` paragraphs."""
+    paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
+    return "".join(f"<p>{html.escape(p, quote=False).replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
 def one_line(text: str) -> str:

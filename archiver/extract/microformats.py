@@ -22,7 +22,7 @@ source page), else a hash of (author, time, text).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from lxml.etree import XPath
 from lxml.html import HtmlElement
@@ -30,17 +30,13 @@ from lxml.html import HtmlElement
 from ..page import Page
 from ..records import Comment, Thread
 from ..sanitize import sanitize_html
-from .generic import (
-    COMMENTISH,
-    PageReader,
-    chrome,
-    comment_area,
-    hashed_id,
-    inside,
-    source_id,
-    with_depths,
-)
-from .markup import absolute, inner_html, one_line, parse, text_of
+from .chrome import COMMENTISH, chrome
+from .detection import detect_markup
+from .ids import hashed_id, source_id, with_depths
+from .items import Item, first_prop, holding_title
+from .markup import absolute, inner_html, inside, one_line, parse, text_of
+from .post import comment_area
+from .reader import PageReader
 
 VERSION = 1
 PLATFORM = "microformats"
@@ -49,7 +45,6 @@ EXTRACTOR = f"{PLATFORM}@{VERSION}"
 CANDIDATES = XPath("//*[contains(@class, 'h-') or contains(@class, 'p-') or contains(@class, 'u-')"
                    " or contains(@class, 'dt-') or contains(@class, 'e-')]")  # fmt: skip
 MF2_CLASS = re.compile(r"^(h|p|u|dt|e)-([a-z0-9]+(?:-[a-z0-9]+)*)$")
-H1 = XPath("//h1")
 POST_TYPES = frozenset({"entry"})
 COMMENT_TYPES = frozenset({"cite", "entry"})
 NOT_COMMENTS = frozenset({"like-of", "repost-of", "bookmark-of", "like", "repost", "bookmark"})
@@ -57,18 +52,14 @@ TEXT = ("content", "summary")
 TIME = ("published", "updated")
 URL_ATTRS = {"a": "href", "area": "href", "link": "href", "img": "src", "audio": "src",
              "video": "src", "source": "src", "object": "data"}  # fmt: skip
+DETECT_NEEDLES = ("h-entry",)  # no microformats2 post without it
 DETECT_ENTRY = re.compile(r"class=[\"'][^\"']*\bh-entry\b")
 DETECT_COMMENTS = re.compile(r"\b(?:p-comment|u-comment|h-cite|u-in-reply-to)\b")
 
 
 def detect(page: Page) -> float:
     """0.85 for an ``h-entry`` with comment or reply markup, 0.55 for one without."""
-    if not page.is_html():
-        return 0.0
-    text = page.text
-    if "h-entry" not in text or not DETECT_ENTRY.search(text):  # substring test first: cheap
-        return 0.0
-    return 0.85 if DETECT_COMMENTS.search(text) else 0.55
+    return detect_markup(page, DETECT_NEEDLES, DETECT_ENTRY, DETECT_COMMENTS)
 
 
 def extract(page: Page) -> Thread | None:
@@ -93,48 +84,37 @@ def extract(page: Page) -> Thread | None:
             parent = target if target is not item else None
         comments.append(replace(made[item], parent_source_id=made[parent].source_id if parent else None))
     comments = with_depths(comments)
-    author = _first(post, ("author",))
+    author = first_prop(post, ("author",))
     known = {
-        "title": _text(_first(post, ("name",))),
+        "title": _text(first_prop(post, ("name",))),
         "author": _person(reader, author)[0],
-        "modified": reader.date(_date(_first(post, ("updated",))))[0],
+        "modified": reader.date(_date(first_prop(post, ("updated",))))[0],
     }
-    known["published"], known["published_raw"] = reader.date(_date(_first(post, ("published",))))
+    known["published"], known["published_raw"] = reader.date(_date(first_prop(post, ("published",))))
     if known["title"] and len(known["title"]) > 200:  # a note: its implied name is its text
         known["title"] = None
     area = comment_area([item.el for item, _ in tree])
-    body = _first(post, ("content",))
-    body = body.el if isinstance(body, _Item) else body
+    body = first_prop(post, ("content",))
+    body = body.el if isinstance(body, Item) else body
     post_record = reader.post(exclude=area, warnings=warnings, body=body,
                               **{k: v for k, v in known.items() if v})  # fmt: skip
     return reader.thread(post_record, PLATFORM, EXTRACTOR, comments, warnings)
 
 
-@dataclass(eq=False)
-class _Item:
-    el: HtmlElement
-    types: frozenset[str]
-    order: int
-    props: dict[str, list[_Item | HtmlElement]] = field(default_factory=dict)
-    owner: _Item | None = None
-    as_props: frozenset[str] = frozenset()  # the owner's properties this item is the value of
-    children: list[_Item] = field(default_factory=list)  # nested items that are no property
-
-
-def _parse(root: HtmlElement) -> list[_Item]:
+def _parse(root: HtmlElement) -> list[Item]:
     """Every mf2 item in document order, with its properties and children."""
-    scopes: dict[HtmlElement, _Item] = {}
-    found: list[_Item] = []
+    scopes: dict[HtmlElement, Item] = {}
+    found: list[Item] = []
     for order, el in enumerate(CANDIDATES(root)):
         tokens = [m.groups() for c in (el.get("class") or "").split() if (m := MF2_CLASS.match(c))]
         if not tokens:
             continue
         owner = next((scopes[a] for a in el.iterancestors() if a in scopes), None)
         types = frozenset(name for prefix, name in tokens if prefix == "h")
-        value: _Item | HtmlElement = el
+        value: Item | HtmlElement = el
         props = frozenset(name for prefix, name in tokens if prefix != "h")
         if types:
-            value = scopes[el] = _Item(el, types, order, owner=owner, as_props=props)
+            value = scopes[el] = Item(el, types, order, owner=owner, as_props=props)
             found.append(value)
             if owner is not None and not props:
                 owner.children.append(value)
@@ -144,23 +124,22 @@ def _parse(root: HtmlElement) -> list[_Item]:
     return found
 
 
-def _pick(root: HtmlElement, skip: list, items: list[_Item]) -> _Item | None:
+def _pick(root: HtmlElement, skip: list, items: list[Item]) -> Item | None:
     posts = [i for i in items if i.types & POST_TYPES and i.owner is None and not inside(i.el, skip)]
     if len(posts) <= 1:
         return posts[0] if posts else None
-    h1 = next((h for h in H1(root) if not inside(h, skip)), None)
-    holding = [p for p in posts if h1 is not None and inside(h1, [p.el])]
+    holding = holding_title(root, skip, posts)
     with_comments = [p for p in posts if "comment" in p.props]
     chosen = holding if len(holding) == 1 else with_comments
     return chosen[0] if len(chosen) == 1 else None  # an h-feed of several entries: an index
 
 
-def _comment_items(post: _Item, items: list[_Item], reader: PageReader,
-                   skip: list) -> list[tuple[_Item, _Item | None]]:  # fmt: skip
+def _comment_items(post: Item, items: list[Item], reader: PageReader,
+                   skip: list) -> list[tuple[Item, Item | None]]:  # fmt: skip
     """(comment, the comment it is nested in) for every comment, in document order."""
-    found: dict[_Item, _Item | None] = {}
+    found: dict[Item, Item | None] = {}
 
-    def add(item: _Item, parent: _Item | None) -> None:
+    def add(item: Item, parent: Item | None) -> None:
         if item in found or not item.types & COMMENT_TYPES or item.as_props & NOT_COMMENTS:
             return
         found[item] = parent
@@ -184,24 +163,17 @@ def _comment_items(post: _Item, items: list[_Item], reader: PageReader,
     return sorted(found.items(), key=lambda pair: pair[0].order)
 
 
-def _replies(item: _Item) -> list[_Item]:
+def _replies(item: Item) -> list[Item]:
     values = [v for name in ("comment", "comments") for v in item.props.get(name, ())]
-    return [v for v in values if isinstance(v, _Item)] + item.children
+    return [v for v in values if isinstance(v, Item)] + item.children
 
 
-def _first(item: _Item | None, names: tuple[str, ...]) -> _Item | HtmlElement | None:
-    for name in names:
-        if item is not None and item.props.get(name):
-            return item.props[name][0]
-    return None
-
-
-def _text(value: _Item | HtmlElement | None) -> str | None:
+def _text(value: Item | HtmlElement | None) -> str | None:
     """A p-* value: title/value/alt attributes of some tags, else the text."""
     if value is None:
         return None
-    if isinstance(value, _Item):
-        return _text(_first(value, ("name",))) or one_line(text_of(value.el)) or None
+    if isinstance(value, Item):
+        return _text(first_prop(value, ("name",))) or one_line(text_of(value.el)) or None
     el = value
     if el.tag in ("abbr", "link") and el.get("title"):
         return el.get("title").strip()
@@ -212,8 +184,8 @@ def _text(value: _Item | HtmlElement | None) -> str | None:
     return one_line(text_of(el)) or None
 
 
-def _date(value: _Item | HtmlElement | None) -> str | None:
-    if value is None or isinstance(value, _Item):
+def _date(value: Item | HtmlElement | None) -> str | None:
+    if value is None or isinstance(value, Item):
         return None
     parts = [v.get("datetime") or v.get("title") or v.get("value") or v.text_content()
              for v in value.iter() if "value" in (v.get("class") or "").split()]  # fmt: skip
@@ -225,12 +197,12 @@ def _date(value: _Item | HtmlElement | None) -> str | None:
     return _text(value)
 
 
-def _urls(reader: PageReader, item: _Item, name: str) -> list[str]:
+def _urls(reader: PageReader, item: Item, name: str) -> list[str]:
     out = []
     for value in item.props.get(name, ()):
-        if isinstance(value, _Item):
-            value = _first(value, ("url",))
-            if value is None or isinstance(value, _Item):
+        if isinstance(value, Item):
+            value = first_prop(value, ("url",))
+            if value is None or isinstance(value, Item):
                 continue
         href = (value.get(URL_ATTRS.get(value.tag, "href")) or value.text_content()).strip()
         if href.startswith("#"):  # the common case, without urljoin
@@ -240,8 +212,8 @@ def _urls(reader: PageReader, item: _Item, name: str) -> list[str]:
     return out
 
 
-def _person(reader: PageReader, value: _Item | HtmlElement | None) -> tuple[str | None, str | None]:
-    if isinstance(value, _Item):
+def _person(reader: PageReader, value: Item | HtmlElement | None) -> tuple[str | None, str | None]:
+    if isinstance(value, Item):
         url = next(iter(_urls(reader, value, "url")), None)
         if url is None and value.el.tag == "a":
             url = absolute(value.el.get("href", ""), reader.base)
@@ -253,19 +225,19 @@ def _person(reader: PageReader, value: _Item | HtmlElement | None) -> tuple[str 
     return _text(value), reader.url(value.get("href")) if value.tag == "a" else None
 
 
-def _comment(reader: PageReader, item: _Item, warnings: list[str]) -> Comment:
-    author, author_url = _person(reader, _first(item, ("author",)))
-    published, raw = reader.date(_date(_first(item, TIME)))
-    body = _first(item, TEXT)
-    if isinstance(body, _Item):
+def _comment(reader: PageReader, item: Item, warnings: list[str]) -> Comment:
+    author, author_url = _person(reader, first_prop(item, ("author",)))
+    published, raw = reader.date(_date(first_prop(item, TIME)))
+    body = first_prop(item, TEXT)
+    if isinstance(body, Item):
         body = body.el
     if body is not None:
         text, html = text_of(body), sanitize_html(inner_html(body), reader.base)
     else:
-        text = _text(_first(item, ("name",))) or ""
+        text = _text(first_prop(item, ("name",))) or ""
         html = sanitize_html(text and f"<p>{text}</p>", reader.base)
     url = next(iter(_urls(reader, item, "url")), None)
-    ident = source_id(item.el.get("id")) or _text(_first(item, ("uid",)))
+    ident = source_id(item.el.get("id")) or _text(first_prop(item, ("uid",)))
     if ident is None and url:
         ident = source_id(url) if url.split("#")[0] in (reader.post_url, reader.page.url) else url
     ident = ident or hashed_id(author, published or raw, text)
@@ -278,7 +250,7 @@ def _comment(reader: PageReader, item: _Item, warnings: list[str]) -> Comment:
                    published_raw=raw)  # fmt: skip
 
 
-def _keys(reader: PageReader, item: _Item, comment: Comment) -> set[str]:
+def _keys(reader: PageReader, item: Item, comment: Comment) -> set[str]:
     """What a u-in-reply-to may use to name this comment."""
     keys = set(_urls(reader, item, "url")) | {comment.permalink or ""}
     if item.el.get("id"):

@@ -20,7 +20,9 @@ from ..page import Page
 from ..records import Post, Thread
 from ..sanitize import sanitize_html
 from . import wordpress_api
+from .detection import detect_by_signals
 from .disqus import disqus_sources
+from .head import base_url, canonical_url, meta_value
 from .markup import absolute, any_of, attr, classes, css, drop, first, in_class, inner_html
 from .markup import one_line, outside, parse, strip_fragment, text_of
 from .wordpress_api import accepts_source, extract_source
@@ -62,8 +64,6 @@ META_SITE_NAME = XPath("/html/head/meta[@property='og:site_name']/@content")
 META_AUTHOR = XPath("/html/head/meta[@name='author']/@content")
 META_PUBLISHED = XPath("/html/head/meta[@property='article:published_time']/@content")
 META_MODIFIED = XPath("/html/head/meta[@property='article:modified_time']/@content")
-CANONICAL = XPath("/html/head/link[@rel='canonical']/@href")
-BASE_HREF = XPath("/html/head/base/@href")
 TITLE = XPath("string(/html/head/title)")
 SITE_TITLE = XPath("//p[contains(@class, 'site-title')] | //h1[contains(@class, 'site-title')]")
 # The comments area around the list: its title, navigation and form.
@@ -111,10 +111,7 @@ DETECT_SIGNALS = (  # searched in the raw text: detection never parses
 
 def detect(page: Page) -> float:
     """Confidence (0..1) that `page` was rendered by WordPress."""
-    if not page.is_html():
-        return 0.0
-    text = page.text
-    return min(1.0, sum(weight for pattern, weight in DETECT_SIGNALS if pattern.search(text)))
+    return detect_by_signals(page, DETECT_SIGNALS)
 
 
 def extract(page: Page) -> Thread | None:
@@ -164,10 +161,8 @@ class _Reader:
     def __init__(self, page: Page, root: HtmlElement, body_classes: frozenset[str], areas: list):
         self.page, self.root, self.areas, self.body_classes = page, root, areas, body_classes
         self.warnings: list[str] = []
-        canonical = CANONICAL(root)
-        self.canonical = absolute(canonical[0], page.url) if canonical else None
-        base = BASE_HREF(root)
-        self.base = absolute(base[0], page.url) if base else page.url
+        self.canonical = canonical_url(root, page.url)
+        self.base = base_url(root, page.url)
         self.post_url = permalink(self.canonical or page.url)
         self.lists = [ol for area in areas for ol in comment_lists(area)]
         self.chrome = [el for area in areas for el in outside(area, self.lists)]
@@ -198,13 +193,13 @@ class _Reader:
         own = [a for a in articles if postid and a.get("id") == f"post-{postid}"]
         container = (own or articles or MAIN(self.root) or [self.root])[0]
         find = self._first
-        title = one_line(text_of(find(container, POST_TITLE))) or _meta(META_TITLE, self.root)
-        author = text_of(find(container, POST_AUTHOR)) or _meta(META_AUTHOR, self.root)
+        title = one_line(text_of(find(container, POST_TITLE))) or meta_value(META_TITLE, self.root)
+        author = text_of(find(container, POST_AUTHOR)) or meta_value(META_AUTHOR, self.root)
         stated = find(container, POST_PUBLISHED)
-        published = attr(stated, "datetime") or _meta(META_PUBLISHED, self.root)
+        published = attr(stated, "datetime") or meta_value(META_PUBLISHED, self.root)
         published_raw = None if published else text_of(stated) or None  # no datetime: as written
         modified = attr(find(container, POST_MODIFIED), "datetime")
-        modified = modified or _meta(META_MODIFIED, self.root)
+        modified = modified or meta_value(META_MODIFIED, self.root)
         body = find(container, POST_BODY)
         if body is None and container is not self.root:
             body = find(self.root, POST_BODY)
@@ -240,7 +235,7 @@ class _Reader:
     def _title_tag(self) -> str | None:
         """The document title without the site's name ("Post | Site", "Site » Post")."""
         title = " ".join(TITLE(self.root).split())
-        site = _meta(META_SITE_NAME, self.root) or text_of(next(iter(SITE_TITLE(self.root)), None))
+        site = meta_value(META_SITE_NAME, self.root) or text_of(next(iter(SITE_TITLE(self.root)), None))
         for sep in TITLE_SEPARATORS:
             if site and title.endswith(sep + site):
                 return title[: -len(sep + site)] or None
@@ -300,8 +295,4 @@ class _Reader:
         if self._chrome(COMMENTS_CLOSED):
             return False
         return True if COMMENT_FORM(self.root) else None
-
-
-def _meta(xpath: XPath, root: HtmlElement) -> str | None:
-    return next((" ".join(v.split()) for v in xpath(root) if v.strip()), None)
 

@@ -41,6 +41,7 @@ from ..exceptions import ExtractionError
 from ..page import Page
 from ..records import Comment, Post, Thread
 from ..sanitize import sanitize_html
+from .head import header_links
 from .markup import absolute, html_to_text, web_url
 
 __all__ = ["EXTRACTOR", "accepts_source", "comment_sources", "comments_url", "extract_source"]
@@ -57,8 +58,6 @@ COMMENT_POST_ID = XPath("id('comment_post_ID')/@value")
 COMMENT_FORM_ACTION = XPath("id('commentform')/@action")
 POST_ARTICLE_IDS = XPath("//article[starts-with(@id, 'post-')]/@id")
 BODY_ID_PREFIXES = ("postid-", "page-id-")
-LINK_HEADER = re.compile(r"<([^>]*)>([^<]*)")
-LINK_REL = re.compile(r"""rel\s*=\s*"?([^";,]+)"?""", re.IGNORECASE)
 JSON_LINK_ID = re.compile(r"/wp/v2/[\w-]+/(\d+)/?(?:$|[?&#])")
 SHORTLINK_ID = re.compile(r"(?:^|&)(?:p|page_id)=(\d+)(?:&|$)")
 ARTICLE_ID = re.compile(r"^post-(\d+)$")
@@ -146,15 +145,6 @@ def extract_source(page: Page, post: Post) -> Thread | None:
 # --- the post page's side ------------------------------------------------------------
 
 
-def _links(page: Page, rel: str) -> list[str]:
-    """The targets of the response's ``Link`` header with relation `rel`."""
-    header = page.headers.get("link", "")
-    if rel not in header:
-        return []
-    return [url.strip() for url, params in LINK_HEADER.findall(header)
-            if any(r.strip('"') == rel for r in LINK_REL.findall(params))]  # fmt: skip
-
-
 def _post_id(page: Page, root: HtmlElement, body_classes: frozenset[str]) -> str | None:
     """The post's id: body class, comment form, JSON alternate link, shortlink, article."""
     for name in body_classes:
@@ -163,10 +153,10 @@ def _post_id(page: Page, root: HtmlElement, body_classes: frozenset[str]) -> str
     for value in COMMENT_POST_ID(root):
         if number := _id(value):
             return number
-    for href in [*ALTERNATE_JSON(root), *_links(page, "alternate")]:
+    for href in [*ALTERNATE_JSON(root), *header_links(page, "alternate")]:
         if found := JSON_LINK_ID.search(unquote(href.strip())):  # also ?rest_route=%2Fwp%2F…
             return found.group(1)
-    for href in [*SHORTLINK(root), *_links(page, "shortlink")]:
+    for href in [*SHORTLINK(root), *header_links(page, "shortlink")]:
         if found := SHORTLINK_ID.search(urlsplit(href.strip()).query):
             return found.group(1)
     ids = {found.group(1) for value in POST_ARTICLE_IDS(root) if (found := ARTICLE_ID.match(value))}
@@ -174,7 +164,7 @@ def _post_id(page: Page, root: HtmlElement, body_classes: frozenset[str]) -> str
 
 
 def _advertised_root(page: Page, root: HtmlElement, base: str) -> str | None:
-    for href in [*API_ROOT(root), *_links(page, "https://api.w.org/")]:
+    for href in [*API_ROOT(root), *header_links(page, "https://api.w.org/")]:
         url = web_url(href, base)
         if url:
             return url

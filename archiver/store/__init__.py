@@ -35,6 +35,16 @@ class Store(JobStore):
         self.db.execute("PRAGMA busy_timeout=10000")
         migrations.apply(self.db)
 
+    def hold(self) -> None:
+        """Group the writes that follow into one transaction, until `flush`."""
+        if not self.db.conn.in_transaction:
+            self.db.execute("BEGIN")
+
+    def flush(self) -> None:
+        """Commit what `hold` grouped."""
+        if self.db.conn.in_transaction:
+            self.db.execute("COMMIT")
+
     def close(self) -> None:
         self.db.close()
 
