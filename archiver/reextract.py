@@ -151,6 +151,7 @@ def reextract(
             future, page = pending.popleft()
             save(future.result() if future else harvest(page), page.capture_id)
 
+    store.hold()  # one commit per window of pages, not two per page
     try:
         for page, capture in _all_responses(paths, store, crawl_id, counts):
             if capture["record_type"] == "revisit":
@@ -159,8 +160,12 @@ def reextract(
             page = replace(page, capture_id=capture_id)
             pending.append((pool.submit(harvest, page) if pool else None, page))
             drain(keep=WINDOW if pool else 0)
+            if counts.responses % WINDOW == 0:
+                store.flush()
+                store.hold()
         drain(keep=0)
     finally:
+        store.flush()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return counts

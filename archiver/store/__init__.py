@@ -16,7 +16,7 @@ import sqlite_utils
 from ..records import Thread
 from .jobs import JobStore
 from .schema import migrations
-from .threads import mark_deletions, save_thread, site_of
+from .threads import mark_deletions, merge_post, save_thread, site_of
 from .times import now_iso
 
 
@@ -34,14 +34,25 @@ class Store(JobStore):
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.execute("PRAGMA busy_timeout=10000")
         migrations.apply(self.db)
+        self._held = False  # inside hold() ... flush()
+        self._unmerged: set[int] = set()  # posts saved since hold(), merged at flush()
 
     def hold(self) -> None:
-        """Group the writes that follow into one transaction, until `flush`."""
+        """Group the writes that follow into one transaction, until `flush`.
+
+        Meanwhile each post is merged (parents, order, versions, counts) once at
+        `flush`, not once per page of its thread.
+        """
         if not self.db.conn.in_transaction:
             self.db.execute("BEGIN")
+        self._held = True
 
     def flush(self) -> None:
-        """Commit what `hold` grouped."""
+        """Merge the posts written since `hold` and commit."""
+        for post_id in sorted(self._unmerged):
+            merge_post(self.db, post_id)
+        self._unmerged.clear()
+        self._held = False
         if self.db.conn.in_transaction:
             self.db.execute("COMMIT")
 
@@ -218,7 +229,10 @@ class Store(JobStore):
 
     def save_thread(self, thread: Thread, capture_id: int | None, seen_at: str) -> int:
         """Upsert one page's view of a thread and merge it into what is stored."""
-        return save_thread(self.db, thread, capture_id, seen_at)
+        post_id = save_thread(self.db, thread, capture_id, seen_at, merge=not self._held)
+        if self._held:
+            self._unmerged.add(post_id)
+        return post_id
 
 
 def open_store(data_dir: Path | str) -> Store:

@@ -102,7 +102,8 @@ _NEW_VERSIONS = """
 INSERT INTO comment_versions (comment_id, version, author, text, html, seen_at, crawl_id, capture_id)
 SELECT c.id,
        coalesce((SELECT max(version) FROM comment_versions v WHERE v.comment_id = c.id), 0) + 1,
-       c.author, c.text, c.html, c.last_seen, :crawl_id, c.capture_id
+       c.author, c.text, c.html, c.last_seen,
+       (SELECT crawl_id FROM captures WHERE id = c.capture_id), c.capture_id
 FROM comments c
 WHERE c.post_id = :post_id AND c.text IS NOT (
     SELECT v.text FROM comment_versions v WHERE v.comment_id = c.id ORDER BY v.version DESC LIMIT 1
@@ -156,12 +157,16 @@ def site_of(url: str) -> str:
     return urlsplit(url).netloc.lower()
 
 
-def save_thread(db: sqlite_utils.Database, thread: Thread, capture_id: int | None, seen_at: str) -> int:
-    """Upsert one page's view of a thread and merge it into what is stored.
+def save_thread(
+    db: sqlite_utils.Database, thread: Thread, capture_id: int | None, seen_at: str,
+    merge: bool = True,
+) -> int:  # fmt: skip
+    """Upsert one page's view of a thread; with `merge`, merge the post at once.
 
     `seen_at` is the capture time, so rebuilding from WARCs gives the same rows.
     A supplementary thread (from a comment API or feed) adds comments to its
     post without rewriting the post or the display order the pages gave.
+    Without `merge` the caller runs `merge_post` later, once for many pages.
     """
     version = thread.extractor.partition("@")[2]
     post = _row(thread.post)
@@ -203,16 +208,24 @@ def save_thread(db: sqlite_utils.Database, thread: Thread, capture_id: int | Non
         if rows:
             upsert = _UPSERT_SUPPLEMENT if thread.supplement else _UPSERT_COMMENT
             db.conn.executemany(upsert, rows)
-            db.execute(_LINK_PARENTS, {"post_id": post_id})
-            db.execute(_RENUMBER, {"post_id": post_id})
-            db.execute(_NEW_VERSIONS, {"post_id": post_id, "crawl_id": crawl_id})
-        db.execute(_COUNT_COMMENTS, {"post_id": post_id})
+        if merge:
+            merge_post(db, post_id)
         if crawl_id is not None:
             db.execute(_RECORD_READ, {
                 "crawl_id": crawl_id, "post_id": post_id, "comment_page": thread.comment_page,
                 "comments": len(rows), "supplement": thread.supplement, "capture_id": capture_id,
             })  # fmt: skip
     return post_id
+
+
+def merge_post(db: sqlite_utils.Database, post_id: int) -> None:
+    """Parent links, depth, display order, new versions and counts for a whole post."""
+    with db.atomic():
+        params = {"post_id": post_id}
+        db.execute(_LINK_PARENTS, params)
+        db.execute(_RENUMBER, params)
+        db.execute(_NEW_VERSIONS, params)
+        db.execute(_COUNT_COMMENTS, params)
 
 
 def mark_deletions(db: sqlite_utils.Database, crawl_id: int) -> int:
