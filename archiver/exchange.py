@@ -22,6 +22,11 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 Fields = list[tuple[str, str]]  # header lines in order, repeats kept
 
 
+# A WARC named field on a comment source's response record (a comment API, feed
+# or embed): the permalink of the post it serves, so a rebuild can read it again.
+SOURCE_OF_FIELD = "Archiver-Comment-Source-Of"
+
+
 @dataclass(frozen=True, slots=True)
 class Exchange:
     """One HTTP request and the response to it, as on the wire."""
@@ -38,6 +43,8 @@ class Exchange:
     fetched_at: datetime  # aware
     ip_address: str | None = None
     truncated: str | None = None  # "length", "time", "disconnect", "unspecified"
+    # Extra named fields for the response record (e.g. which post a comment source serves).
+    record_fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +116,7 @@ def check_exchange(exchange: Exchange) -> None:
     """Raise ValueError for what cannot be written: a line break in a line, a naive time."""
     ex = exchange
     texts = [ex.url, ex.method, ex.protocol, ex.reason, ex.truncated, ex.ip_address]
-    for name, value in (*exchange.request_headers, *exchange.response_headers):
+    for name, value in (*exchange.request_headers, *exchange.response_headers, *ex.record_fields):
         texts += (name, value)
     check_lines(exchange.url, texts)
     warc_date(exchange.fetched_at)

@@ -19,6 +19,7 @@ from twisted.internet import task
 from .repair import finish_crawl_files
 from .settings import Config
 from .store import Store
+from .exchange import SOURCE_OF_FIELD
 from .warc import Exchange, WarcLocation, WarcWriter, sha1_digest, warc_date
 
 if TYPE_CHECKING:
@@ -72,7 +73,14 @@ def exchange_from_scrapy(request: Request, response: Response, fetched_at: datet
         fetched_at=fetched_at,
         ip_address=str(response.ip_address) if response.ip_address else None,
         truncated=truncation(response),
+        record_fields=_source_fields(request),
     )
+
+
+def _source_fields(request: Request) -> tuple[tuple[str, str], ...]:
+    """A comment source's record names its post, so a rebuild from WARCs can read it."""
+    post = request.meta.get(SOURCE_OF)
+    return ((SOURCE_OF_FIELD, post.url),) if post is not None else ()
 
 
 class ArchiveExtension:

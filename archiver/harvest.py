@@ -18,6 +18,9 @@ from .records import Post, Thread
 
 logger = logging.getLogger(__name__)
 
+# Page.meta key: the permalink of the post a comment source serves (from its WARC record).
+SOURCE_OF_META = "source_of"
+
 
 def harvest(
     page: Page, *, expect_html: bool = False, source_of: Post | None = None
@@ -28,6 +31,8 @@ def harvest(
     feed-less, non-HTML answer is worth an error row. `source_of`: the page is an
     off-page comment source (API, feed, embed) of that post.
     """
+    if source_of is None and page.meta.get(SOURCE_OF_META):  # read back from a WARC
+        source_of = Post(str(page.meta[SOURCE_OF_META]), None, None, None, None, "", "")
     if page.status >= 400:
         return ErrorItem(page.url, f"http {page.status}", "the server answered with an error status", page.capture_id)
     if source_of is not None:

@@ -20,6 +20,8 @@ from warcio.recordloader import ArchiveLoadFailed, ArcWarcRecord
 
 from .harvest import harvest
 from .items import ErrorItem, ThreadItem
+from .exchange import SOURCE_OF_FIELD
+from .harvest import SOURCE_OF_META
 from .page import Page
 from .store import Store
 
@@ -55,6 +57,7 @@ def page_from_record(record: ArcWarcRecord, capture_id: int | None = None) -> Pa
     for name, value in record.http_headers.headers:
         key = name.lower()
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    source_of = record.rec_headers.get_header(SOURCE_OF_FIELD)
     return Page(
         url=record.rec_headers.get_header("WARC-Target-URI"),
         status=int(record.http_headers.get_statuscode() or 0),
@@ -62,6 +65,7 @@ def page_from_record(record: ArcWarcRecord, capture_id: int | None = None) -> Pa
         body=record.content_stream().read(),
         fetched_at=_iso_seconds(record.rec_headers.get_header("WARC-Date")),
         capture_id=capture_id,
+        meta={SOURCE_OF_META: source_of} if source_of else {},
     )
 
 

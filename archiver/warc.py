@@ -252,7 +252,7 @@ class WarcWriter:
     ) -> ArcWarcRecord:
         rec_type = "revisit" if revisit else "response"
         warc_headers = self._warc_headers(rec_type, ids[0], ids[1], exchange, date)
-        warc_headers.headers += revisit or []
+        warc_headers.headers += [*exchange.record_fields, *(revisit or [])]
         if exchange.truncated and not revisit:
             warc_headers.add_header("WARC-Truncated", exchange.truncated)
         status_line = f"{exchange.status} {reason(exchange)}"

@@ -519,3 +519,18 @@ def test_crawl_asks_the_api_only_for_the_thread_that_needs_it(
                     assert record.http_headers.get_header("X-WP-TotalPages") == "2"
                     archived += 1
     assert archived == 2
+
+
+def test_rebuild_from_warcs_reads_the_api_answers_for_their_post(api_crawl: Path, tmp_path: Path) -> None:
+    """The WARC record of a comment source names its post, so reextract reads it again."""
+    from .conftest import run_archiver
+
+    run_archiver("reextract", str(api_crawl / "warc"), "--data", str(tmp_path))
+    query = (
+        "select p.url, c.source_id, c.depth, c.position, "
+        "(select source_id from comments x where x.id = c.parent_id) "
+        "from comments c join posts p on p.id = c.post_id order by 1, 2"
+    )
+    live = list(sqlite_utils.Database(api_crawl / "archive.db").query(query))
+    rebuilt = list(sqlite_utils.Database(tmp_path / "archive.db").query(query))
+    assert rebuilt == live and len(live) > 9
