@@ -33,7 +33,6 @@ logger = logging.getLogger(__name__)
 
 DISCOVER = "archiver_discover"  # follow this page's links to find more posts
 OPTIONAL = "archiver_optional"  # a guess (e.g. /wp-sitemap.xml): a 404 is no error
-POST_URL = "archiver_post"  # the thread a comment page belongs to
 COMMENT_PAGE_PRIORITY = 10  # finish threads before wandering further
 
 
@@ -54,14 +53,14 @@ class BlogSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: object, **kwargs: object) -> BlogSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.reader = PageReader(Config.from_settings(crawler.settings).workers)
+        spider.config = Config.from_settings(crawler.settings)
+        spider.reader = PageReader(spider.config.workers)
         crawler.signals.connect(spider.reader.close, signal=signals.spider_closed)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
-        config = Config.from_settings(self.settings)
-        if config.adaptive_recrawl:  # threads that are not due yet count as seen
-            self.seen |= skipped_for(config.db_path, self.start_urls)
+        if self.config.adaptive_recrawl:  # threads that are not due yet count as seen
+            self.seen |= skipped_for(self.config.db_path, self.start_urls)
         for url in self.start_urls:
             self.seen.add(url)
             yield Request(url, callback=self.parse, errback=self.failed, meta={"start": True})
@@ -106,7 +105,7 @@ class BlogSpider(Spider):
     def follow_comment_pages(
         self, post_url: str, urls: Iterable[str]
     ) -> Iterator[Request | ErrorItem]:
-        limit = Config.from_settings(self.settings).max_comment_pages
+        limit = self.config.max_comment_pages
         for url in urls:
             if self.comment_pages[post_url] >= limit:
                 if self.comment_pages[post_url] == limit:
@@ -114,7 +113,7 @@ class BlogSpider(Spider):
                     yield ErrorItem(post_url, "limit", f"stopped after {limit} comment pages "
                                     "(ARCHIVER_MAX_COMMENT_PAGES); the thread may be incomplete")
                 return
-            for request in self.follow(url, {POST_URL: post_url}, COMMENT_PAGE_PRIORITY):
+            for request in self.follow(url, {}, COMMENT_PAGE_PRIORITY):
                 self.comment_pages[post_url] += 1
                 yield request
 
