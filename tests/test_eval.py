@@ -32,6 +32,21 @@ def test_seed_thread_scores_100_percent_with_the_wordpress_extractor() -> None:
     assert (score.comments_expected, score.links_expected) == (36, 23)
 
 
+def test_wordpress_scores_100_percent_on_every_wordpress_fixture_site() -> None:
+    """`archiver eval tests/fixtures/seed-thread tests/fixtures/sites`: the seed (Twenty
+    Fifteen), wordpress-block (Twenty Twenty-Four) and wordpress-classic (Twenty Twenty-One)."""
+    report = evaluate([SEED, SITES])
+    score = report.platforms["wordpress"]
+    assert len(score.sites) >= 3, score.sites
+    assert {"wordpress", "wordpress-block", "wordpress-classic"} <= set(score.sites)
+    ratios = score.ratios()
+    assert ratios["comment_recall"] == 1.0, ratios
+    assert ratios["parent_accuracy"] == 1.0, ratios
+    assert ratios["comment_precision"] == ratios["parent_recall"] == 1.0, ratios
+    assert score.comments_matched == score.comments_expected >= 69
+    assert not score.errors, score.errors
+
+
 def test_generic_fallback_on_wordpress_and_blogger_fixtures() -> None:
     """With their platform extractors off, the generic fallback reads the WordPress and
     Blogger fixture sites; every comment it finds is matched and its parent is right."""
