@@ -30,13 +30,18 @@ class Page:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
     @cached_property
-    def encoding(self) -> str:
+    def _decoded(self) -> tuple[str, str | None]:
         return _detect_encoding(self.body, self.headers.get("content-type", ""))
+
+    @cached_property
+    def encoding(self) -> str:
+        return self._decoded[0]
 
     @cached_property
     def text(self) -> str:
         """The body as text, decoded with the charset that actually fits it."""
-        return self.body.decode(self.encoding, errors="replace")
+        encoding, text = self._decoded
+        return text if text is not None else self.body.decode(encoding, errors="replace")
 
     def is_html(self) -> bool:
         if self.content_type in ("text/html", "application/xhtml+xml"):
@@ -47,8 +52,9 @@ class Page:
         return head.startswith((b"<!doctype html", b"<html"))
 
 
-def _detect_encoding(body: bytes, content_type: str) -> str:
-    """BOM, then the declared charset if the bytes decode with it, then a guess.
+def _detect_encoding(body: bytes, content_type: str) -> tuple[str, str | None]:
+    """BOM, then the declared charset if the bytes decode with it, then a guess; with the
+    text when deciding already decoded it (strictly: the same text a lenient decode gives).
 
     Servers and pages often declare one charset and send another (a utf-8
     header on windows-1252 bytes); decoding strictly catches that, and
@@ -56,7 +62,7 @@ def _detect_encoding(body: bytes, content_type: str) -> str:
     """
     bom, _ = read_bom(body)
     if bom:
-        return bom
+        return bom, None
     declared = [
         enc
         for enc in (http_content_type_encoding(content_type), html_body_declared_encoding(body))
@@ -64,22 +70,22 @@ def _detect_encoding(body: bytes, content_type: str) -> str:
     ]
     for enc in declared:
         try:
-            codecs.decode(body, enc)
+            text = codecs.decode(body, enc)
         except (UnicodeDecodeError, LookupError):
             continue
-        return enc
+        return enc, text if isinstance(text, str) else None  # bytes: not a text encoding
     guessed = UnicodeDammit(body, known_definite_encodings=declared).original_encoding
     if guessed is None:
-        return "utf-8"
+        return "utf-8", None
     # Detectors cannot tell the Latin single-byte code pages apart on short
     # texts; mislabelled Western pages are by far the most common case.
     if codecs.lookup(guessed).name in LATIN_CODE_PAGES:
         try:
-            codecs.decode(body, "cp1252")
+            text = codecs.decode(body, "cp1252")
         except UnicodeDecodeError:
-            return guessed
-        return "cp1252"
-    return guessed
+            return guessed, None
+        return "cp1252", text
+    return guessed, None
 
 
 LATIN_CODE_PAGES = frozenset(

@@ -20,13 +20,12 @@ from ..page import Page
 from ..records import Post, Thread
 from ..sanitize import sanitize_html
 from . import wordpress_api
-from .detection import detect_by_signals
 from .disqus import disqus_sources
 from .head import base_url, canonical_url, meta_value
 from .markup import absolute, any_of, attr, classes, css, drop, first, in_class, inner_html
 from .markup import one_line, outside, parse, strip_fragment, text_of
 from .wordpress_api import accepts_source, extract_source
-from .wordpress_comments import ARTICLES, NOT_CONTENT, comment_lists, comments_areas
+from .wordpress_comments import ARTICLES, NOT_CONTENT, comments_areas
 from .wordpress_comments import read_comments
 
 __all__ = ["EXTRACTOR", "PLATFORM", "VERSION", "accepts_source", "comment_page_of", "detect",
@@ -110,8 +109,17 @@ DETECT_SIGNALS = (  # searched in the raw text: detection never parses
 
 
 def detect(page: Page) -> float:
-    """Confidence (0..1) that `page` was rendered by WordPress."""
-    return detect_by_signals(page, DETECT_SIGNALS)
+    """Confidence (0..1) that `page` was rendered by WordPress: `detect_by_signals`, but
+    stopping at certainty (the last signals are the dearest searches on a long page)."""
+    if not page.is_html():
+        return 0.0
+    text, score = page.text, 0.0
+    for pattern, weight in DETECT_SIGNALS:
+        if pattern.search(text):
+            score += weight
+            if score >= 1.0:  # the sum is capped at 1: the other weights cannot change it
+                break
+    return min(1.0, score)
 
 
 def extract(page: Page) -> Thread | None:
@@ -123,10 +131,10 @@ def extract(page: Page) -> Thread | None:
         return None
     root = parse(page)
     body_classes = classes(root.find("body"))
-    areas, loose = comments_areas(root)
+    areas, loose, lists = comments_areas(root)
     if not _is_thread(root, body_classes, areas):
         return None
-    return _Reader(page, root, body_classes, areas).thread(detach=None if loose else areas)
+    return _Reader(page, root, body_classes, areas, lists).thread(detach=None if loose else areas)
 
 
 def permalink(url: str) -> str:
@@ -158,13 +166,14 @@ def _is_thread(root: HtmlElement, body_classes: frozenset[str], areas: list) -> 
 class _Reader:
     """Reads one parsed page: the comments and their area first, then the post without them."""
 
-    def __init__(self, page: Page, root: HtmlElement, body_classes: frozenset[str], areas: list):
+    def __init__(self, page: Page, root: HtmlElement, body_classes: frozenset[str], areas: list,
+                 lists: list[HtmlElement]):  # fmt: skip
         self.page, self.root, self.areas, self.body_classes = page, root, areas, body_classes
         self.warnings: list[str] = []
         self.canonical = canonical_url(root, page.url)
         self.base = base_url(root, page.url)
         self.post_url = permalink(self.canonical or page.url)
-        self.lists = [ol for area in areas for ol in comment_lists(area)]
+        self.lists = lists  # the comment lists of `areas`
         self.chrome = [el for area in areas for el in outside(area, self.lists)]
 
     def thread(self, detach: list[HtmlElement] | None) -> Thread:

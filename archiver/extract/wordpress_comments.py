@@ -39,8 +39,10 @@ LIST_CANDIDATES = XPath(
 LIST_CLASSES = frozenset({"comment-list", "commentlist", "wp-block-comment-template"})
 NOT_CONTENT = frozenset({"widget", "widget-area", "widget_recent_comments", "wp-block-query",
                          "wp-block-latest-comments", "jp-relatedposts", "yarpp-related"})  # fmt: skip
-ARTICLES = XPath(  # the post's own <article> (shared with the post reader)
-    "//article[contains(@class, 'post') or contains(@class, 'page') or contains(@class, 'hentry')]"
+ARTICLES = XPath(  # the post's own <article> (shared with the post reader); selects what
+    # "//article[...]" does, ~1.5x faster (one descendant step instead of two)
+    "/descendant::article[contains(@class, 'post') or contains(@class, 'page')"
+    " or contains(@class, 'hentry')]"
 )
 # One comment's own markup (never its replies) is read in one pass; these class names
 # then pick each field, most specific first.
@@ -61,9 +63,10 @@ COMMENT_ID = re.compile(r"^(?:li-)?comment-(\d+)$")
 SAYS = re.compile(r"\s+says:?\s*$", re.IGNORECASE)
 
 
-def comments_areas(root: HtmlElement) -> tuple[list[HtmlElement], bool]:
-    """The outermost comment areas (never in a widget or a related-posts loop), and
-    whether one is "loose": an element around a bare list that may hold the post too.
+def comments_areas(root: HtmlElement) -> tuple[list[HtmlElement], bool, list[HtmlElement]]:
+    """The outermost comment areas (never in a widget or a related-posts loop), whether
+    one is "loose" (an element around a bare list that may hold the post too), and the
+    comment lists in the areas (`comment_lists` of each).
     """
     candidates = AREA_CANDIDATES(root)
     ranked = [el for name in AREA_CLASSES for el in candidates if name in classes(el)]
@@ -76,11 +79,14 @@ def comments_areas(root: HtmlElement) -> tuple[list[HtmlElement], bool]:
         if el is None or in_class(el, NOT_CONTENT) or any(within(el, f) for f in found):
             continue
         found = [f for f in found if not within(f, el)] + [el]
-    if not any(comment_lists(area) for area in found):
-        lists = [el for el in comment_lists(root) if not in_class(el, NOT_CONTENT)]
-        if lists:
-            return [lists[0].getparent()], True
-    return found, loose or any(within(a, area) for a in ARTICLES(root) for area in found)
+    lists = [ol for area in found for ol in comment_lists(area)]
+    if not lists:
+        bare = [el for el in comment_lists(root) if not in_class(el, NOT_CONTENT)]
+        if bare:
+            area = bare[0].getparent()
+            return [area], True, comment_lists(area)
+    loose = loose or any(within(a, area) for a in ARTICLES(root) for area in found)
+    return found, loose, lists
 
 
 def comment_lists(el: HtmlElement) -> list[HtmlElement]:
@@ -115,30 +121,34 @@ class _Marks:
 
 
 def _scan(area: HtmlElement, seen: set[str]) -> list[_Marks]:
-    """Every comment under `area` in display order, in one pass over the markup."""
+    """Every comment under `area` in display order, in one pass over the markup.
+
+    A comment ends where the first element after its subtree starts (`_after`): one
+    step per element instead of a start and an end event per node.
+    """
     marks: list[_Marks] = []
-    stack: list[_Marks] = []  # the comments the walk is inside, innermost last
+    stack: list[tuple[_Marks, HtmlElement | None]] = []  # the comments the walk is inside
     top: _Marks | None = None
-    for event, el in etree.iterwalk(area, events=("start", "end")):
-        if event == "end":
-            if top is not None and top.node is el:
-                stack.pop()
-                top = stack[-1] if stack else None
-            continue
-        tag, names = el.tag, el.get("class")
+    end: HtmlElement | None = None  # where `top` ends
+    for el in area.iter(etree.Element):
+        while el is end:
+            stack.pop()
+            top, end = stack[-1] if stack else (None, None)
+        tag = el.tag
         found = COMMENT_ID.match(el.get("id") or "") if tag in COMMENT_TAGS else None
         if found and found.group(1) not in seen:  # <li id="li-comment-5"><article id="comment-5">
             seen.add(found.group(1))
             parent_id, depth = (top.source_id, top.depth + 1) if top is not None else (None, 0)
-            top = _Marks(el, found.group(1), parent_id, depth)
+            top, end = _Marks(el, found.group(1), parent_id, depth), _after(el, area)
             marks.append(top)
-            stack.append(top)
+            stack.append((top, end))
             continue
         if top is None:
             continue
         if tag in COMMENT_JUNK_TAGS:
             top.junk.append(el)
             continue
+        names = el.get("class")
         if names and ("comment" in names or "fn" in names or "reply" in names or "share" in names):
             split = names.split()
             if COMMENT_JUNK_CLASSES.intersection(split):
@@ -151,6 +161,16 @@ def _scan(area: HtmlElement, seen: set[str]) -> list[_Marks]:
         elif tag == "time":
             top.times.append(el)
     return marks
+
+
+def _after(el: HtmlElement, area: HtmlElement) -> HtmlElement | None:
+    """The first element after `el` and everything inside it, within `area` (None: none)."""
+    while el is not area:
+        following = next(el.itersiblings(etree.Element), None)
+        if following is not None:
+            return following
+        el = el.getparent()
+    return None
 
 
 def _read(m: _Marks, base: str, warnings: list[str]) -> Comment:
