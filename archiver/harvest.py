@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .exceptions import ExtractionError
 from .discovery import Scope, html_links, is_xml, xml_links
 from .extract import extract, extract_source
+from .extract.markup import PARSED, parse
 from .items import ErrorItem, ThreadItem
 from .page import Page
 from .records import Post, Thread
@@ -93,12 +94,19 @@ def read(
     if page.status < 400 and is_xml(page):
         sitemaps, pages = xml_links(page)
         return Reading(None, _accepted(scope, sitemaps + pages), links_discover=discover)
+    links: tuple[str, ...] = ()
+    if (discover or expect_html) and page.status < 400 and page.is_html():
+        # One parse for both: links first, from the whole tree; the extractor,
+        # which prunes the tree as it reads, takes it next.
+        root = parse(page)
+        links = _accepted(scope, html_links(page, root))
+        page.meta[PARSED] = root
     result = harvest(page, expect_html=expect_html)
     thread = result.thread if isinstance(result, ThreadItem) else None
     follow_links = discover or (expect_html and thread is None)
     if page.status >= 400 or isinstance(result, ErrorItem) and result.kind in NOT_PAGES:
         follow_links = False
-    return Reading(result, _accepted(scope, html_links(page)) if follow_links else ())
+    return Reading(result, links if follow_links else ())
 
 
 NOT_PAGES = ("not html", "empty")  # verdicts on bodies that hold no links to read

@@ -59,8 +59,17 @@ _BR = "\x00"  # a line break inside a paragraph (the parser never leaves a NUL i
 
 
 def parse(page: Page) -> HtmlElement:
-    """The page's document element (an empty ``<html>`` for an empty page)."""
-    return parse_html(page.text)
+    """The page's document element (an empty ``<html>`` for an empty page).
+
+    A tree the caller already parsed (`PARSED` in `page.meta`, set by the crawl
+    after reading the page's links) is taken, once: extractors prune the tree
+    they read, so a second call parses afresh.
+    """
+    root = page.meta.pop(PARSED, None)
+    return root if root is not None else parse_html(page.text)
+
+
+PARSED = "_parsed_root"  # Page.meta key: a parsed tree handed on to one extractor
 
 
 def parse_html(text: str) -> HtmlElement:
