@@ -12,11 +12,13 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED_SITE = FIXTURES / "seed-thread" / "wordpress" / "site"
@@ -112,3 +114,51 @@ def crawl(url: str, data: Path, *extra: str) -> subprocess.CompletedProcess[str]
 
 def expected_seed() -> dict:
     return json.loads(SEED_EXPECTED.read_text())
+
+
+def norm(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def minute(iso: str | None) -> datetime | None:
+    return datetime.fromisoformat(iso).replace(second=0, microsecond=0) if iso else None
+
+
+def assert_archive_matches(db: sqlite_utils.Database, url: str, expected: dict) -> None:
+    """archive.db holds exactly the expected threads, field for field, in thread order."""
+    posts = {row["url"]: row for row in db["posts"].rows}
+    wanted = {url.rstrip("/") + t["url"]: t for t in expected["threads"]}
+    assert set(posts) == set(wanted), "exactly the expected posts, no index or comment pages"
+    for post_url, thread in wanted.items():
+        post = posts[post_url]
+        assert post["title"] == thread["post"]["title"]
+        assert post["author"] == thread["post"]["author"]
+        assert minute(post["published"]) == minute(thread["post"]["published"])
+        assert norm(post["text"]) == norm(thread["post"]["text"])
+        assert post["platform"] == expected["platform"]
+        assert post["site"] == url.split("/")[2]
+        rows = list(
+            db.query(
+                "select c.*, p.source_id as parent_source from comments c "
+                "left join comments p on p.id = c.parent_id "
+                "where c.post_id = ? order by c.position",
+                [post["id"]],
+            )
+        )
+        assert [r["position"] for r in rows] == list(range(len(rows)))
+        got = [
+            (r["source_id"], r["parent_source"], r["depth"], r["author"], minute(r["published"]), norm(r["text"]))
+            for r in rows
+        ]
+        want = [
+            (
+                str(c["id"]),
+                None if c["parent_id"] is None else str(c["parent_id"]),
+                c["depth"],
+                c["author"],
+                minute(c["published"]),
+                norm(c["text"]),
+            )
+            for c in thread["comments"]
+        ]
+        assert got == want, thread["url"]

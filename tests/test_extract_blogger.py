@@ -29,8 +29,7 @@ from archiver.extract import blogger, choose, extract, extract_source
 from archiver.page import Page
 from archiver.records import Comment, Post, Thread
 
-from .conftest import FIXTURES, FixtureHandler, crawl, start_server
-from .test_crawl_e2e import minute, norm
+from .conftest import FIXTURES, FixtureHandler, crawl, minute, norm, start_server
 from .test_extract_wordpress import as_json, make_page, with_defaults
 
 CASES_DIR = FIXTURES / "blogger"
