@@ -32,14 +32,15 @@ class ArchivePipeline:
     def process_item(self, item: object) -> object:
         store = self.archive.store
         assert store is not None, "the archive opens when the spider opens"
+        if not isinstance(item, (ThreadItem, ErrorItem)):
+            return item
+        store.save(item, self.archive.crawl_id)
         if isinstance(item, ThreadItem):
-            store.save_thread(item.thread, item.capture_id, item.seen_at)
             self.stats.inc_value("archiver/posts")
             self.stats.inc_value("archiver/comments", len(item.thread.comments))
             for warning in item.thread.warnings:
                 logger.warning("%s: %s", item.thread.post.url, warning)
-        elif isinstance(item, ErrorItem):
-            store.add_error(self.archive.crawl_id, item.url, item.kind, item.detail, item.capture_id)
+        else:
             self.stats.inc_value("archiver/errors")
             self.stats.inc_value(f"archiver/errors/{item.kind.split()[0]}")
         return item

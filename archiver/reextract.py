@@ -142,18 +142,19 @@ def reextract(
     pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers else None
     pending: deque[tuple[Future[ThreadItem | ErrorItem | None] | None, Page]] = deque()
 
-    def save(result: ThreadItem | ErrorItem | None, capture_id: int | None) -> None:
+    def save(result: ThreadItem | ErrorItem | None) -> None:
+        if result is None:
+            return
+        store.save(result, crawl_id)
         if isinstance(result, ThreadItem):
-            store.save_thread(result.thread, capture_id, result.seen_at)
             counts.thread_pages += 1
-        elif isinstance(result, ErrorItem):
-            store.add_error(crawl_id, result.url, result.kind, result.detail, capture_id)
+        else:
             counts.errors += 1
 
     def drain(keep: int) -> None:
         while len(pending) > keep:
             future, page = pending.popleft()
-            save(future.result() if future else harvest(page), page.capture_id)
+            save(future.result() if future else harvest(page))
 
     store.hold()  # one commit per window of pages, not two per page
     try:

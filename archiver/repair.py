@@ -173,10 +173,10 @@ def rebuild_rows(store: Store, records: list[tuple[Path, RecordInfo]], where: Wh
         added += 1
         result = harvest(replace(harvested, capture_id=capture_id)) if harvested else None
         if isinstance(result, ThreadItem):
-            store.save_thread(result.thread, capture_id, result.seen_at)
+            store.save(result, crawl_id)
             threads += 1
         elif isinstance(result, ErrorItem) and not _has_error(store, result.url, result.kind):
-            store.add_error(crawl_id, result.url, result.kind, result.detail, capture_id)
+            store.save(result, crawl_id)
     files = len({path for path, _ in records})
     note = f"; could not read {len(failed)}: {', '.join(failed)}" if failed else ""
     read = f" ({threads} thread pages)" if where is not None else ""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from ..items import ErrorItem, ThreadItem
 from ..records import Thread
 from .jobs import JobStore
 from .schema import migrations
@@ -226,6 +227,13 @@ class Store(JobStore):
             )
 
     # threads -------------------------------------------------------------------
+
+    def save(self, item: ThreadItem | ErrorItem, crawl_id: int | None) -> None:
+        """Store what harvesting one page gave: its thread, or the error it stands for."""
+        if isinstance(item, ThreadItem):
+            self.save_thread(item.thread, item.capture_id, item.seen_at)
+        else:
+            self.add_error(crawl_id, item.url, item.kind, item.detail, item.capture_id)
 
     def save_thread(self, thread: Thread, capture_id: int | None, seen_at: str) -> int:
         """Upsert one page's view of a thread and merge it into what is stored."""
