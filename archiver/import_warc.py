@@ -7,7 +7,6 @@ names a file that lives beside the archive and its offsets resolve there.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from .reextract import ReextractCounts, reextract, warc_files
 from .store import Store
+from .warcfile import sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +92,5 @@ def _same_file(a: Path, b: Path) -> bool:
         return True
     if a.stat().st_size != b.stat().st_size:
         return False
-    return _sha256(a) == _sha256(b)
+    return sha256_file(a) == sha256_file(b)
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

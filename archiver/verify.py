@@ -14,7 +14,6 @@ inside a closed file is reported, never "repaired".
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from typing import Any
 from .reextract import WARC_SUFFIXES
 from .repair import DAMAGED_DIR, repair_archive
 from .warccheck import INDEXED, Problem, RecordInfo, WarcScan, check_warc, scan_warc
-from .warcfile import OPEN, fsync_dir
+from .warcfile import OPEN, fsync_dir, sha256_file
 
 __all__ = ["MANIFEST", "Problem", "Report", "check_warc", "scan_warc", "verify", "warc_paths"]
 
@@ -99,11 +98,6 @@ def _check(data_dir: Path) -> Report:
     return report
 
 
-def _sha256_file(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def _check_manifest(warc_dir: Path, report: Report) -> None:
     path = warc_dir / MANIFEST
     listed: dict[str, str] = {}
@@ -117,11 +111,11 @@ def _check_manifest(warc_dir: Path, report: Report) -> None:
         if (scan := closed.get(name)) is None:
             detail = f"listed in {MANIFEST} but not in {warc_dir}"
             report.problems.append(Problem(name, None, None, "missing-file", detail))
-        elif (actual := scan.sha256 or _sha256_file(scan.path)) != digest:
+        elif (actual := scan.sha256 or sha256_file(scan.path)) != digest:
             detail = f"sha256 is {actual}, {MANIFEST} says {digest}: changed since it was closed"
             report.problems.append(Problem(name, None, None, "manifest-mismatch", detail))
     new = [
-        f"{scan.sha256 or _sha256_file(scan.path)}  {name}\n"
+        f"{scan.sha256 or sha256_file(scan.path)}  {name}\n"
         for name, scan in closed.items()
         if name not in listed and not scan.problems
     ]

@@ -15,6 +15,7 @@ cuts or renames an ``.open`` file, so it never touches one a live crawl writes.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -28,6 +29,12 @@ except ImportError:  # not on Unix: files are not locked
     fcntl = None  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
+
+
+def sha256_file(path: Path) -> str:
+    """A whole file's sha256 (hex), read in blocks: for manifests, packages, de-duplication."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 OPEN = ".open"  # suffix of a file still being written, or left by a killed crawl
 

@@ -30,6 +30,7 @@ from pathlib import Path
 import sqlite_utils
 
 from ..exceptions import ArchiverError
+from ..warcfile import sha256_file
 from .threads import open_readonly
 
 logger = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ def _add_resources(source: Path, target: Path, extra: dict[str, Path]) -> None:
                 {
                     "name": Path(name).name.lower(),
                     "path": name,
-                    "hash": _sha256(path),
+                    "hash": "sha256:" + sha256_file(path),
                     "bytes": path.stat().st_size,
                 }
             )
@@ -190,12 +191,6 @@ def _entry(name: str, compress_type: int, size: int = 0) -> zipfile.ZipInfo:
     return info
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return "sha256:" + digest.hexdigest()
 
 
 def _count_pages(wacz_path: Path) -> int:
