@@ -7,12 +7,17 @@ and offline over old WARC files.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from bs4.dammit import UnicodeDammit
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    read_bom,
+)
 
 
 @dataclass(frozen=True)
@@ -94,16 +99,26 @@ LATIN_CODE_PAGES = frozenset(
 )  # fmt: skip
 
 
+def header_dict(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """`Page.headers` from header lines: names lower-cased, repeats joined with ", "."""
+    headers: dict[str, str] = {}
+    for name, value in pairs:
+        key = name.lower()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return headers
+
+
 def page_from_response(response: Any, fetched_at: str, capture_id: int | None) -> Page:
     """A `Page` from a Scrapy response (after Scrapy removed the Content-Encoding)."""
-    headers = {
-        name.decode("latin-1").lower(): ", ".join(v.decode("latin-1") for v in values)
+    pairs = (
+        (name.decode("latin-1"), value.decode("latin-1"))
         for name, values in response.headers.items()
-    }
+        for value in values
+    )
     return Page(
         url=response.url,
         status=response.status,
-        headers=headers,
+        headers=header_dict(pairs),
         body=response.body,
         fetched_at=fetched_at,
         capture_id=capture_id,

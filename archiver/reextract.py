@@ -7,22 +7,21 @@ Works on our own WARCs and on any standard WARC with HTTP response records
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
 from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from multiprocessing import get_context
 from datetime import datetime, timezone
+from multiprocessing import get_context
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArchiveLoadFailed, ArcWarcRecord
 
-from .harvest import harvest
-from .items import ErrorItem, ThreadItem
 from .exchange import SOURCE_OF_FIELD
-from .harvest import SOURCE_OF_META
-from .page import Page
+from .harvest import SOURCE_OF_META, harvest
+from .items import ErrorItem, ThreadItem
+from .page import Page, header_dict
 from .store import Store
 
 logger = logging.getLogger(__name__)
@@ -53,15 +52,11 @@ def warc_files(paths: Iterable[Path]) -> list[Path]:
 
 def page_from_record(record: ArcWarcRecord, capture_id: int | None = None) -> Page:
     """A WARC response record as a Page (body with Content-Encoding removed, as Scrapy gives it)."""
-    headers: dict[str, str] = {}
-    for name, value in record.http_headers.headers:
-        key = name.lower()
-        headers[key] = f"{headers[key]}, {value}" if key in headers else value
     source_of = record.rec_headers.get_header(SOURCE_OF_FIELD)
     return Page(
         url=record.rec_headers.get_header("WARC-Target-URI"),
         status=int(record.http_headers.get_statuscode() or 0),
-        headers=headers,
+        headers=header_dict(record.http_headers.headers),
         body=record.content_stream().read(),
         fetched_at=_iso_seconds(record.rec_headers.get_header("WARC-Date")),
         capture_id=capture_id,
