@@ -52,6 +52,17 @@ def test_edited_comment_keeps_both_versions(two_crawls):
     assert sue["text"] == versions[-1]
 
 
+def test_full_text_search_follows_edits_and_survives_reordering(two_crawls):
+    # The index is re-tokenised only when text changes (not when a merge moves
+    # position or depth): the edited text is found, the old one is not, and the
+    # index agrees with the table ('integrity-check' fails on a stale entry).
+    _, _, db = two_crawls
+    search = "select c.source_id from comments_fts f join comments c on c.id = f.rowid where comments_fts match ?"
+    assert [r[0] for r in db.execute(search, ['"Second version"']).fetchall()] == ["8001"]
+    assert db.execute(search, ['"First version"']).fetchall() == []
+    db.execute("insert into comments_fts(comments_fts, rank) values ('integrity-check', 1)")
+    db.execute("insert into posts_fts(posts_fts, rank) values ('integrity-check', 1)")
+
 def test_deleted_comment_is_marked_not_removed(two_crawls):
     _, _, db = two_crawls
     thread = comments(db, "/busy-thread/")
