@@ -16,7 +16,7 @@ import sqlite_utils
 from ..items import ErrorItem, ThreadItem
 from ..records import Thread
 from .jobs import JobStore
-from .schema import migrations
+from .schema import migrations, sync_search
 from .threads import mark_deletions, merge_post, save_thread, site_of
 from .times import now_iso
 
@@ -49,10 +49,11 @@ class Store(JobStore):
         self._held = True
 
     def flush(self) -> None:
-        """Merge the posts written since `hold` and commit."""
+        """Merge the posts written since `hold`, index their text and commit."""
         for post_id in sorted(self._unmerged):
             merge_post(self.db, post_id)
         self._unmerged.clear()
+        sync_search(self.db)
         self._held = False
         if self.db.conn.in_transaction:
             self.db.execute("COMMIT")

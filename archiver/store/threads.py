@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from ..records import Thread
+from .schema import sync_search
 from .times import now_iso
 
 _POST_COLUMNS = (
@@ -166,7 +167,8 @@ def save_thread(
     `seen_at` is the capture time, so rebuilding from WARCs gives the same rows.
     A supplementary thread (from a comment API or feed) adds comments to its
     post without rewriting the post or the display order the pages gave.
-    Without `merge` the caller runs `merge_post` later, once for many pages.
+    Without `merge` the caller runs `merge_post` and `sync_search` later, once for
+    many pages.
     """
     version = thread.extractor.partition("@")[2]
     post = _row(thread.post)
@@ -210,6 +212,7 @@ def save_thread(
             db.conn.executemany(upsert, rows)
         if merge:
             merge_post(db, post_id)
+            sync_search(db)
         if crawl_id is not None:
             db.execute(_RECORD_READ, {
                 "crawl_id": crawl_id, "post_id": post_id, "comment_page": thread.comment_page,
