@@ -1,7 +1,8 @@
 """Scrapy extensions: WARC capture of every response, and the progress line.
 
 `ArchiveExtension` owns the crawl's two outputs, the WARC writer and the
-SQLite store (one connection per process); the pipeline borrows the store.
+SQLite archive: a connection for reads on the reactor thread, and a `StoreWriter`
+that makes every write on a thread of its own; the pipeline borrows the writer.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from twisted.internet import task
 from .repair import finish_crawl_files
 from .settings import Config
 from .store import Store
+from .store.writer import StoreWriter
 from .exchange import SOURCE_OF_FIELD
 from .warc import Exchange, WarcLocation, WarcWriter, sha1_digest, warc_date
 
@@ -90,11 +92,11 @@ class ArchiveExtension:
         self.config = config
         self.settings_summary = settings_summary
         self.stats = stats
-        self.store: Store | None = None
+        self.store: Store | None = None  # reads, on the reactor thread
+        self.writes: StoreWriter | None = None
         self.writer: WarcWriter | None = None
         self.crawl_id: int | None = None
         self.archived: dict[str, dict[str, object]] = {}  # url -> capture, when resuming
-        self.committer: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveExtension:
@@ -154,25 +156,16 @@ class ArchiveExtension:
             },
         )
         self.stats.set_value("archiver/crawl_id", self.crawl_id)
-        # Rows are committed in batches: a commit per page cost more than the page's
-        # own writes. A kill loses at most a batch of rows, never a WARC record, and a
-        # resumed crawl re-indexes records left without their rows (repair.py).
-        self.store.hold()
-        self.committer = task.LoopingCall(self.commit)
-        self.committer.start(COMMIT_INTERVAL, now=False)
-
-    def commit(self) -> None:
-        assert self.store is not None
-        self.store.flush()
-        self.store.hold()
+        # Rows are committed in batches: a commit per page cost more than the page's own writes.
+        self.writes = StoreWriter(self.config.db_path, COMMIT_INTERVAL)
 
     def request_dropped(self, request: Request, spider: Spider) -> None:
         """A redirect back into its own chain is dropped as a duplicate, with no errback."""
         chain = request.meta.get("redirect_urls")
         if chain and request.url in chain:
-            assert self.store is not None
+            assert self.writes is not None
             detail = "redirects: " + " -> ".join([*chain, request.url])
-            self.store.add_error(self.crawl_id, chain[0], "redirect loop", detail)
+            self.writes.add_error(self.crawl_id, chain[0], "redirect loop", detail)
             self.stats.inc_value("archiver/errors")
 
     def bytes_received(self, data: bytes, request: Request, spider: Spider) -> None:
@@ -183,12 +176,12 @@ class ArchiveExtension:
             raise StopDownload(fail=False)
 
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
-        assert self.writer is not None and self.store is not None
+        assert self.writer is not None and self.writes is not None
         fetched_at = datetime.now(timezone.utc)
         exchange = exchange_from_scrapy(request, response, fetched_at)
         location, refers_to = self._write(exchange)
         header = response.headers.get
-        capture_id = self.store.add_capture(
+        capture_id = self.writes.add_capture(
             crawl_id=self.crawl_id,
             url=request.url,
             status=response.status,
@@ -210,7 +203,7 @@ class ArchiveExtension:
         truncated = truncation(response)
         if truncated:
             kind, detail = TRUNCATED[truncated]
-            self.store.add_error(self.crawl_id, request.url, kind, detail.format(len(response.body)), capture_id)
+            self.writes.add_error(self.crawl_id, request.url, kind, detail.format(len(response.body)), capture_id)
             self.stats.inc_value("archiver/errors")
         self.stats.inc_value("archiver/warc/records", 2)
         self.stats.inc_value("archiver/pages")
@@ -239,10 +232,9 @@ class ArchiveExtension:
         if self.writer is not None:
             self.writer.close()
             self.stats.set_value("archiver/warc/files", [str(p) for p in self.writer.files])
-        if self.committer is not None and self.committer.running:
-            self.committer.stop()
+        if self.writes is not None:
+            self.writes.close()
         if self.store is not None and self.crawl_id is not None:
-            self.store.flush()
             outcome = "finished" if reason == "finished" else f"interrupted ({reason})"
             counts = self.store.finish_crawl(self.crawl_id, outcome)
             for name, value in counts.items():

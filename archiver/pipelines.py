@@ -30,11 +30,11 @@ class ArchivePipeline:
         return cls(archive, crawler.stats)
 
     def process_item(self, item: object) -> object:
-        store = self.archive.store
-        assert store is not None, "the archive opens when the spider opens"
+        writes = self.archive.writes
+        assert writes is not None, "the archive opens when the spider opens"
         if not isinstance(item, (ThreadItem, ErrorItem)):
             return item
-        store.save(item, self.archive.crawl_id)
+        writes.save(item, self.archive.crawl_id)
         if isinstance(item, ThreadItem):
             self.stats.inc_value("archiver/posts")
             self.stats.inc_value("archiver/comments", len(item.thread.comments))

@@ -185,9 +185,12 @@ class Store(JobStore):
         warc_date: str | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
+        id: int | None = None,  # noqa: A002 (the column's name); None: the next free one
     ) -> int:
         row = dict(locals())
         del row["self"]
+        if id is None:
+            del row["id"]
         with self.db.atomic():
             cursor = self.db.execute(
                 f"INSERT INTO captures ({', '.join(row)}) VALUES ({', '.join('?' * len(row))}) "
