@@ -1,8 +1,8 @@
 """Scrapy extensions: WARC capture of every response, and the progress line.
 
 `ArchiveExtension` owns the crawl's two outputs, the WARC writer and the
-SQLite archive: a connection for reads on the reactor thread, and a `StoreWriter`
-that makes every write on a thread of its own; the pipeline borrows the writer.
+SQLite archive: a connection for reads on the reactor thread, and an `ArchiveWriter`
+that makes every write (records, rows) on a thread of its own; the pipeline borrows it.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from twisted.internet import task
 from .repair import finish_crawl_files
 from .settings import Config
 from .store import Store
-from .store.writer import StoreWriter
 from .exchange import SOURCE_OF_FIELD
-from .warc import Exchange, WarcLocation, WarcWriter, sha1_digest, warc_date
+from .warc import Exchange, WarcWriter, warc_date
+from .writer import ArchiveWriter
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -93,7 +93,7 @@ class ArchiveExtension:
         self.settings_summary = settings_summary
         self.stats = stats
         self.store: Store | None = None  # reads, on the reactor thread
-        self.writes: StoreWriter | None = None
+        self.writes: ArchiveWriter | None = None
         self.writer: WarcWriter | None = None
         self.crawl_id: int | None = None
         self.archived: dict[str, dict[str, object]] = {}  # url -> capture, when resuming
@@ -157,7 +157,8 @@ class ArchiveExtension:
         )
         self.stats.set_value("archiver/crawl_id", self.crawl_id)
         # Rows are committed in batches: a commit per page cost more than the page's own writes.
-        self.writes = StoreWriter(self.config.db_path, COMMIT_INTERVAL)
+        self.writes = ArchiveWriter(self.config.db_path, self.writer, interval=COMMIT_INTERVAL,
+                                    revisits=self.config.revisits)
 
     def request_dropped(self, request: Request, spider: Spider) -> None:
         """A redirect back into its own chain is dropped as a duplicate, with no errback."""
@@ -176,24 +177,16 @@ class ArchiveExtension:
             raise StopDownload(fail=False)
 
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
-        assert self.writer is not None and self.writes is not None
+        assert self.writes is not None
         fetched_at = datetime.now(timezone.utc)
-        exchange = exchange_from_scrapy(request, response, fetched_at)
-        location, refers_to = self._write(exchange)
         header = response.headers.get
-        capture_id = self.writes.add_capture(
+        capture_id = self.writes.archive(
+            exchange_from_scrapy(request, response, fetched_at),
             crawl_id=self.crawl_id,
             url=request.url,
             status=response.status,
             fetched_at=fetched_at.isoformat(timespec="seconds"),
             content_type=header("Content-Type", b"").decode("latin-1") or None,
-            warc_file=location.filename,
-            warc_offset=location.offset,
-            warc_length=location.length,
-            warc_record_id=location.record_id,
-            payload_digest=location.payload_digest,
-            record_type="response" if refers_to is None else "revisit",
-            refers_to=refers_to,
             warc_date=warc_date(fetched_at),
             etag=(header("ETag") or b"").decode("latin-1") or None,
             last_modified=(header("Last-Modified") or b"").decode("latin-1") or None,
@@ -208,32 +201,13 @@ class ArchiveExtension:
         self.stats.inc_value("archiver/warc/records", 2)
         self.stats.inc_value("archiver/pages")
 
-    def _write(self, exchange: Exchange) -> tuple[WarcLocation, int | None]:
-        """A revisit record when this URL's payload is already archived, else a response."""
-        assert self.writer is not None and self.store is not None
-        if self.config.revisits and exchange.status == 200 and exchange.truncated is None:
-            previous = self.store.previous_capture(exchange.url, sha1_digest(exchange.body))
-            if previous is not None:
-                original = WarcLocation(
-                    filename=str(previous["warc_file"]),
-                    offset=int(previous["warc_offset"]),
-                    length=int(previous["warc_length"]),
-                    record_id=str(previous["warc_record_id"]),
-                    payload_digest=str(previous["payload_digest"]),
-                    request_record_id="",
-                )
-                date = previous["warc_date"] or warc_date(datetime.fromisoformat(str(previous["fetched_at"])))
-                location = self.writer.write_revisit(exchange, original, exchange.url, str(date))
-                self.stats.inc_value("archiver/warc/revisits")
-                return location, int(previous["id"])
-        return self.writer.write_exchange(exchange), None
-
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.writes is not None:  # first: what it holds goes into the WARC files
+            self.writes.close()
+            self.stats.set_value("archiver/warc/revisits", self.writes.revisit_count)
         if self.writer is not None:
             self.writer.close()
             self.stats.set_value("archiver/warc/files", [str(p) for p in self.writer.files])
-        if self.writes is not None:
-            self.writes.close()
         if self.store is not None and self.crawl_id is not None:
             outcome = "finished" if reason == "finished" else f"interrupted ({reason})"
             counts = self.store.finish_crawl(self.crawl_id, outcome)

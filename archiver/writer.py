@@ -1,9 +1,12 @@
-"""A crawl's writes to the archive, made on a thread of their own, in the order asked.
+"""A crawl's writes, made on a thread of their own in the order asked: each response's
+WARC records, then its capture row; threads and errors.
 
-Storing a page (upserts, thread merges, full-text indexing, commits) took a third
-of the reactor thread's time. SQLite runs its C code without the GIL, so on a
-thread of its own that work overlaps with downloading and WARC writing. The
-reactor keeps a connection of its own for reads (WAL: it sees committed rows).
+Writing WARC records (digests, gzip) and storing pages (upserts, thread merges,
+full-text indexing, commits) took two thirds of the reactor thread's time. zlib,
+hashlib and SQLite run their C code without the GIL, so on a thread of their own
+they overlap with downloading. The reactor keeps a connection of its own for reads
+(WAL: it sees committed rows). The queue is bounded: a writer that falls behind
+holds the reactor back instead of holding pages in memory.
 
 Capture ids are allocated here, up front, so the spider can tag a page with its
 capture at once; if another process took an id meanwhile, the row gets another
@@ -18,24 +21,33 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..items import ErrorItem, ThreadItem
-from . import Store
+from .exchange import Exchange
+from .items import ErrorItem, ThreadItem
+from .store import Store
+from .warc import WarcLocation, WarcWriter, sha1_digest, warc_date
 
 logger = logging.getLogger(__name__)
 
 _STOP = object()
 
 
-class StoreWriter:
-    """Queues writes for one `Store` on a writer thread; commits every `interval` seconds."""
+class ArchiveWriter:
+    """Queues writes to `warc` and to the store at `path` for one writer thread; commits
+    rows every `interval` seconds. With `revisits`, a 200 response whose payload this URL
+    already had is written as a revisit record."""
 
-    def __init__(self, path: Path, interval: float) -> None:
+    def __init__(self, path: Path, warc: WarcWriter | None = None, *, interval: float,
+                 revisits: bool = False, max_queued: int = 256) -> None:  # fmt: skip
         self.interval = interval
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.warc = warc
+        self.revisits = revisits
+        self.revisit_count = 0
+        self._queue: queue.Queue[Any] = queue.Queue(max_queued)
         self._ids: dict[int, int] = {}  # allocated capture id -> the row's id, where they differ
         self._failure: BaseException | None = None
         self._ready = threading.Event()
@@ -47,11 +59,11 @@ class StoreWriter:
 
     # what the reactor thread calls ---------------------------------------------------
 
-    def add_capture(self, **row: Any) -> int:
-        """Queue a capture row; returns its id (allocated now)."""
-        capture_id = self._next_capture
-        self._next_capture += 1
-        self._put(f"capture of {row.get('url')}", lambda store: self._insert_capture(store, capture_id, row))
+    def archive(self, exchange: Exchange, **row: Any) -> int:
+        """Queue an exchange's WARC records and its capture row (`row`: the columns the
+        WARC location does not give); returns the capture's id, allocated now."""
+        capture_id = self._allocate()
+        self._put(f"response of {exchange.url}", lambda store: self._archive(store, capture_id, exchange, row))
         return capture_id
 
     def add_error(self, crawl_id: int | None, url: str, kind: str, detail: str,
@@ -106,6 +118,41 @@ class StoreWriter:
                 store.flush()
                 store.hold()
                 due = time.monotonic() + self.interval
+
+    def _archive(self, store: Store, capture_id: int, exchange: Exchange, row: dict[str, Any]) -> None:
+        assert self.warc is not None, "archive() needs a WarcWriter"
+        previous = None
+        if self.revisits and exchange.status == 200 and exchange.truncated is None:
+            previous = store.previous_capture(exchange.url, sha1_digest(exchange.body))
+        if previous is None:
+            location = self.warc.write_exchange(exchange)
+        else:
+            original = WarcLocation(
+                filename=str(previous["warc_file"]),
+                offset=int(previous["warc_offset"]),
+                length=int(previous["warc_length"]),
+                record_id=str(previous["warc_record_id"]),
+                payload_digest=str(previous["payload_digest"]),
+                request_record_id="",
+            )
+            date = previous["warc_date"] or warc_date(datetime.fromisoformat(str(previous["fetched_at"])))
+            location = self.warc.write_revisit(exchange, original, exchange.url, str(date))
+            self.revisit_count += 1
+        self._insert_capture(store, capture_id, {
+            **row,
+            "warc_file": location.filename,
+            "warc_offset": location.offset,
+            "warc_length": location.length,
+            "warc_record_id": location.record_id,
+            "payload_digest": location.payload_digest,
+            "record_type": "response" if previous is None else "revisit",
+            "refers_to": None if previous is None else int(previous["id"]),
+        })  # fmt: skip
+
+    def _allocate(self) -> int:
+        capture_id = self._next_capture
+        self._next_capture += 1
+        return capture_id
 
     def _insert_capture(self, store: Store, capture_id: int, row: dict[str, Any]) -> None:
         try:
