@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -310,6 +311,21 @@ def test_text_of_paragraphs_breaks_and_entities() -> None:
     assert text_of(root.find(".//div")) == "One & two\nthree four\n\na\n\nb\n\n  keep\n    this\n\ntail"
     assert html_to_text("<p>x</p><p> </p><p>y</p>") == "x\n\ny"
     assert inner_html(root.find(".//ul")) == "<li>a</li><li>b</li>"
+
+
+def test_text_of_collapses_every_whitespace() -> None:
+    # text_of leaves text with no double, leading or trailing space as it is when it is
+    # printable: right only while every whitespace character but the space is unprintable
+    spaces = (chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
+    assert [c for c in spaces if c.isprintable()] == [" "]
+    root = parse_html("<p> a\xa0\xa0b\u2003c\u3000\x85d  e<!-- x --> f\u2028g\x1f </p><p>h i</p>")
+    assert text_of(root.find(".//body")) == "a b c d e f g\n\nh i"
+
+
+def test_wp_block_signal_only_at_a_word_start() -> None:
+    pattern = wordpress.DETECT_SIGNALS[3][0]  # "\bwp-block-", written literal first
+    assert pattern.search('<div class="wp-block-group">') and pattern.search("wp-block-x")
+    assert not pattern.search('<div class="xwp-block-group">')
 
 
 def test_sanitize_html() -> None:

@@ -267,26 +267,27 @@ def text_of(el: HtmlElement | None) -> str:
 
 def _walk(el: HtmlElement, paragraphs: list[str], line: list[str]) -> None:
     tag = el.tag
-    if not isinstance(tag, str) or tag in _SKIPPED_TAGS:  # comments, scripts
+    block = tag in BLOCK_TAGS
+    if block:
+        if tag == "pre":
+            _flush(paragraphs, line)
+            text = el.text_content().strip("\n").rstrip()
+            if text.strip():
+                paragraphs.append(text)
+            return
+        if line:
+            _flush(paragraphs, line)
+    elif not isinstance(tag, str) or tag in _SKIPPED_TAGS:  # comments, scripts
         return
-    if tag == "br":
+    elif tag == "br":
         line.append(_BR)
         return
-    if tag == "pre":
-        _flush(paragraphs, line)
-        text = el.text_content().strip("\n").rstrip()
-        if text.strip():
-            paragraphs.append(text)
-        return
-    block = tag in BLOCK_TAGS
-    if block and line:
-        _flush(paragraphs, line)
-    if el.text:
-        line.append(el.text)
+    if text := el.text:
+        line.append(text)
     for child in el:
         _walk(child, paragraphs, line)
-        if child.tail:
-            line.append(child.tail)
+        if tail := child.tail:
+            line.append(tail)
     if block and line:
         _flush(paragraphs, line)
 
@@ -294,9 +295,21 @@ def _walk(el: HtmlElement, paragraphs: list[str], line: list[str]) -> None:
 def _flush(paragraphs: list[str], line: list[str]) -> None:
     joined = "".join(line)
     line.clear()
+    if joined.isspace():  # between blocks (cheap: False at the first other character)
+        return
     if _BR in joined:
-        text = "\n".join(" ".join(part.split()) for part in joined.split(_BR)).strip("\n")
+        text = "\n".join(_collapse(part) for part in joined.split(_BR)).strip("\n")
     else:
-        text = " ".join(joined.split())
+        text = _collapse(joined)
     if text:
         paragraphs.append(text)
+
+
+def _collapse(text: str) -> str:
+    """``" ".join(text.split())``, without the split when there is nothing to collapse
+    (most paragraphs; splitting allocates a string per word). Every whitespace
+    character but the space is unprintable, so a printable text without a double,
+    leading or trailing space is already collapsed."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())

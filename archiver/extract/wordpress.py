@@ -103,7 +103,9 @@ DETECT_SIGNALS = (  # searched in the raw text: detection never parses
     (re.compile(r"/wp-(?:content|includes)/"), 0.3),
     (re.compile(r"<body[^>]+class=[\"'][^\"']*\b(?:postid-\d|page-id-\d|single-post|wp-embed-)"),
      0.2),  # fmt: skip
-    (re.compile(r"\bwp-block-"), 0.1),
+    # "\bwp-block-" with the literal first: re skips ahead to a leading literal, but tries
+    # a leading \b at every position (~50x slower on a page that has none)
+    (re.compile(r"wp-block-(?<=\bwp-block-)"), 0.1),
     (re.compile(r"wp-comments-post\.php|id=[\"']comment-\d|comment-reply-link"), 0.1),
 )
 

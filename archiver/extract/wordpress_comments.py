@@ -135,7 +135,7 @@ def _scan(area: HtmlElement, seen: set[str]) -> list[_Marks]:
             stack.pop()
             top, end = stack[-1] if stack else (None, None)
         tag = el.tag
-        found = COMMENT_ID.match(el.get("id") or "") if tag in COMMENT_TAGS else None
+        found = COMMENT_ID.match(ident) if tag in COMMENT_TAGS and (ident := el.get("id")) else None
         if found and found.group(1) not in seen:  # <li id="li-comment-5"><article id="comment-5">
             seen.add(found.group(1))
             parent_id, depth = (top.source_id, top.depth + 1) if top is not None else (None, 0)
@@ -151,7 +151,7 @@ def _scan(area: HtmlElement, seen: set[str]) -> list[_Marks]:
         names = el.get("class")
         if names and ("comment" in names or "fn" in names or "reply" in names or "share" in names):
             split = names.split()
-            if COMMENT_JUNK_CLASSES.intersection(split):
+            if not COMMENT_JUNK_CLASSES.isdisjoint(split):
                 top.junk.append(el)  # reply links, like buttons: never content
                 continue
             for name in split:
@@ -166,7 +166,9 @@ def _scan(area: HtmlElement, seen: set[str]) -> list[_Marks]:
 def _after(el: HtmlElement, area: HtmlElement) -> HtmlElement | None:
     """The first element after `el` and everything inside it, within `area` (None: none)."""
     while el is not area:
-        following = next(el.itersiblings(etree.Element), None)
+        following = el.getnext()  # not itersiblings(): its set-up costs ~0.7 µs a call
+        while following is not None and not isinstance(following.tag, str):  # comments, PIs
+            following = following.getnext()
         if following is not None:
             return following
         el = el.getparent()
