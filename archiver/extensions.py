@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.exceptions import StopDownload
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from .repair import finish_crawl_files
@@ -92,6 +93,7 @@ class ArchiveExtension:
         self.config = config
         self.settings_summary = settings_summary
         self.stats = stats
+        self.crawler: Crawler | None = None
         self.store: Store | None = None  # reads, on the reactor thread
         self.writes: ArchiveWriter | None = None
         self.writer: WarcWriter | None = None
@@ -111,6 +113,7 @@ class ArchiveExtension:
             )
         }  # fmt: skip
         ext = cls(Config.from_settings(s), summary, crawler.stats)
+        ext.crawler = crawler
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.response_downloaded, signal=signals.response_downloaded)
@@ -179,8 +182,27 @@ class ArchiveExtension:
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
         assert self.writes is not None
         fetched_at = datetime.now(timezone.utc)
+        try:
+            capture_id = self._archive(request, response, fetched_at)
+        except RuntimeError as exc:  # the writer is gone: fetching more would archive nothing
+            logger.error("%s: not archived, stopping the crawl: %s", request.url, exc)
+            assert self.crawler is not None and self.crawler.engine is not None
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive writer failed"))
+            raise
+        request.meta[CAPTURE_ID] = capture_id
+        request.meta[FETCHED_AT] = fetched_at.isoformat(timespec="seconds")
+        truncated = truncation(response)
+        if truncated:
+            kind, detail = TRUNCATED[truncated]
+            self.writes.add_error(self.crawl_id, request.url, kind, detail.format(len(response.body)), capture_id)
+            self.stats.inc_value("archiver/errors")
+        self.stats.inc_value("archiver/warc/records", 2)
+        self.stats.inc_value("archiver/pages")
+
+    def _archive(self, request: Request, response: Response, fetched_at: datetime) -> int:
+        assert self.writes is not None
         header = response.headers.get
-        capture_id = self.writes.archive(
+        return self.writes.archive(
             exchange_from_scrapy(request, response, fetched_at),
             crawl_id=self.crawl_id,
             url=request.url,
@@ -191,15 +213,6 @@ class ArchiveExtension:
             etag=(header("ETag") or b"").decode("latin-1") or None,
             last_modified=(header("Last-Modified") or b"").decode("latin-1") or None,
         )
-        request.meta[CAPTURE_ID] = capture_id
-        request.meta[FETCHED_AT] = fetched_at.isoformat(timespec="seconds")
-        truncated = truncation(response)
-        if truncated:
-            kind, detail = TRUNCATED[truncated]
-            self.writes.add_error(self.crawl_id, request.url, kind, detail.format(len(response.body)), capture_id)
-            self.stats.inc_value("archiver/errors")
-        self.stats.inc_value("archiver/warc/records", 2)
-        self.stats.inc_value("archiver/pages")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.writes is not None:  # first: what it holds goes into the WARC files

@@ -21,8 +21,8 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ class ArchiveWriter:
     already had is written as a revisit record."""
 
     def __init__(self, path: Path, warc: WarcWriter | None = None, *, interval: float,
-                 revisits: bool = False, max_queued: int = 256) -> None:  # fmt: skip
+                 revisits: bool = False, max_queued: int = 64) -> None:  # fmt: skip
         self.interval = interval
         self.warc = warc
         self.revisits = revisits
@@ -76,8 +76,9 @@ class ArchiveWriter:
 
     def close(self) -> None:
         """Write and commit everything queued, then stop the thread."""
-        self._queue.put(_STOP)
-        self._thread.join()
+        if self._thread.is_alive():
+            self._enqueue(_STOP)
+            self._thread.join()
         self._raise()
 
     # the writer thread ---------------------------------------------------------------
@@ -167,7 +168,19 @@ class ArchiveWriter:
 
     def _put(self, what: str, job: Callable[[Store], None]) -> None:
         self._raise()
-        self._queue.put((what, job))
+        if not self._thread.is_alive():
+            raise RuntimeError(f"the archive writer is closed: the {what} was not written")
+        self._enqueue((what, job))
+
+    def _enqueue(self, entry: object) -> None:
+        while True:  # never wait on a full queue for a thread that is gone
+            try:
+                self._queue.put(entry, timeout=1.0)
+                return
+            except queue.Full:
+                if not self._thread.is_alive():
+                    self._raise()
+                    raise RuntimeError("the archive writer thread is gone")
 
     def _raise(self) -> None:
         if self._failure is not None:
@@ -175,8 +188,9 @@ class ArchiveWriter:
 
 
 def _do(store: Store, what: str, job: Callable[[Store], None]) -> None:
-    """One write; a failing one is logged (its WARC record stays: `archiver verify
-    --repair` can index it again) and the crawl goes on, as with any pipeline error."""
+    """One write; a failing one is logged and the crawl goes on, as with any pipeline
+    error. A row that failed has its WARC record (`archiver verify --repair` indexes
+    it); a response whose record failed has no capture, so a resumed crawl fetches it."""
     try:
         job(store)
     except Exception:

@@ -80,3 +80,17 @@ def test_a_failing_write_is_logged_and_the_next_ones_still_land(archive, caplog)
     assert "could not store the error of http://example.test/x" in caplog.text
     db = sqlite3.connect(path)
     assert db.execute("select url from errors").fetchall() == [("http://example.test/y",)]
+
+
+def test_writing_after_close_raises_instead_of_losing_the_write(archive):
+    path, crawl_id = archive
+    writes = ArchiveWriter(path, interval=60)
+    writes.close()
+    with pytest.raises(RuntimeError, match="closed: the error of http://example.test/z was not written"):
+        writes.add_error(crawl_id, "http://example.test/z", "timeout", "late")
+
+
+def test_an_archive_that_cannot_be_opened_fails_at_once(tmp_path):
+    (tmp_path / "archive.db").mkdir()  # a directory where the database should be
+    with pytest.raises(RuntimeError, match="writing the archive failed"):
+        ArchiveWriter(tmp_path / "archive.db", interval=60)
