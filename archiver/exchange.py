@@ -59,9 +59,12 @@ class WarcLocation:
     request_record_id: str
 
 
-def sha1_digest(data: bytes) -> str:
-    """A WARC digest: ``sha1:`` and the base32 SHA-1 of `data`."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
+def sha1_digest(*parts: bytes) -> str:
+    """A WARC digest: ``sha1:`` and the base32 SHA-1 of `parts` one after the other."""
+    digest = hashlib.sha1()
+    for part in parts:
+        digest.update(part)
+    return "sha1:" + base64.b32encode(digest.digest()).decode("ascii")
 
 
 def warc_date(when: datetime) -> str:

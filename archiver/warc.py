@@ -148,10 +148,13 @@ class WarcWriter:
         """Finished files so far, oldest first."""
         return list(self._files)
 
-    def write_exchange(self, exchange: Exchange) -> WarcLocation:
-        """Write a response record and then its request record; return the response's location."""
+    def write_exchange(self, exchange: Exchange, payload_digest: str | None = None) -> WarcLocation:
+        """Write a response record and then its request record; return the response's location.
+
+        `payload_digest`: `sha1_digest(exchange.body)` when the caller has it already.
+        """
         check_exchange(exchange)
-        return self._write(exchange)
+        return self._write(exchange, payload_digest=payload_digest)
 
     def write_revisit(
         self,
@@ -205,16 +208,18 @@ class WarcWriter:
 
     # -- records
 
-    def _write(self, exchange: Exchange, revisit: Fields | None = None) -> WarcLocation:
+    def _write(
+        self, exchange: Exchange, revisit: Fields | None = None, payload_digest: str | None = None
+    ) -> WarcLocation:
         with self._lock:
             if self._closed:
                 raise ValueError("WarcWriter is closed")
             file = self._file or self._open()
-            members, main = self._pair(exchange, revisit)
+            members, main = self._pair(exchange, revisit, payload_digest)
             if file.exchanges and file.size + sum(map(len, members)) > self.max_size:
                 self._finish()
                 file = self._open()
-                members, main = self._pair(exchange, revisit)  # again: new WARC-Warcinfo-ID
+                members, main = self._pair(exchange, revisit, payload_digest)  # again: new WARC-Warcinfo-ID
             return WarcLocation(
                 filename=file.path.name,
                 offset=file.write(members),
@@ -225,11 +230,11 @@ class WarcWriter:
             )
 
     def _pair(
-        self, exchange: Exchange, revisit: Fields | None
+        self, exchange: Exchange, revisit: Fields | None, payload_digest: str | None
     ) -> tuple[list[bytes], ArcWarcRecord]:
         ids = (_new_id(), _new_id())  # (response or revisit, request)
         date = warc_date(exchange.fetched_at)
-        main = self._response(exchange, ids, date, revisit)
+        main = self._response(exchange, ids, date, revisit, payload_digest)
         members = [self._serialise(main), self._serialise(self._request(exchange, ids, date))]
         return members, main
 
@@ -248,8 +253,9 @@ class WarcWriter:
         return StatusAndHeaders("", headers, protocol=f"WARC/{WARC_VERSION}")
 
     def _response(
-        self, exchange: Exchange, ids: tuple[str, str], date: str, revisit: Fields | None
-    ) -> ArcWarcRecord:
+        self, exchange: Exchange, ids: tuple[str, str], date: str, revisit: Fields | None,
+        payload_digest: str | None,
+    ) -> ArcWarcRecord:  # fmt: skip
         rec_type = "revisit" if revisit else "response"
         warc_headers = self._warc_headers(rec_type, ids[0], ids[1], exchange, date)
         warc_headers.headers += [*exchange.record_fields, *(revisit or [])]
@@ -259,6 +265,12 @@ class WarcWriter:
         http = _WireHeaders(status_line, response_headers(exchange), protocol=exchange.protocol)
         payload = None if revisit else BytesIO(exchange.body)
         length = None if revisit else len(exchange.body)
+        if not revisit:
+            # Both digests in two C-speed passes (warcio reads the body back in 16 KiB
+            # Python steps); the payload's may be known already (the revisit check).
+            http.compute_headers_buffer()
+            warc_headers.add_header("WARC-Payload-Digest", payload_digest or sha1_digest(exchange.body))
+            warc_headers.add_header("WARC-Block-Digest", sha1_digest(http.headers_buff, exchange.body))
         return self._builder.create_warc_record(
             "", rec_type, payload, length, warc_headers=warc_headers, http_headers=http
         )

@@ -122,11 +122,12 @@ class ArchiveWriter:
 
     def _archive(self, store: Store, capture_id: int, exchange: Exchange, row: dict[str, Any]) -> None:
         assert self.warc is not None, "archive() needs a WarcWriter"
-        previous = None
+        previous, digest = None, None
         if self.revisits and exchange.status == 200 and exchange.truncated is None:
-            previous = store.previous_capture(exchange.url, sha1_digest(exchange.body))
+            digest = sha1_digest(exchange.body)
+            previous = store.previous_capture(exchange.url, digest)
         if previous is None:
-            location = self.warc.write_exchange(exchange)
+            location = self.warc.write_exchange(exchange, payload_digest=digest)
         else:
             original = WarcLocation(
                 filename=str(previous["warc_file"]),
