@@ -48,6 +48,15 @@ ASSET = re.compile(
 )
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/feed+json"})
 ATOM = "{http://www.w3.org/2005/Atom}"
+# An absolute http(s) URL that urljoin, urldefrag and urlsplit take apart the obvious way and
+# give back as it is (but for the fragment): plain ASCII, no params (";"), no empty query or
+# fragment, no brackets. Most links are; matching one costs ~1 µs, urllib ~10 µs a link.
+PLAIN_URL = re.compile(
+    r"(https?)://([\w.-]+(?::\d+)?)(/[\w.~!$&'()*+,=:@%/-]*)?(?:\?([\w.~!$&'()*+,=:@%/?-]+))?"
+    r"(?:#[\w.~!$&'()*+,=:@%/?#-]+)?",
+    re.ASCII,
+)
+UNSAFE_URL_BYTES = re.compile("[\t\r\n]")  # urllib drops these from a URL before splitting it
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +75,18 @@ class Scope:
 
     def accept(self, url: str) -> str | None:
         """The URL to request (fragment removed), or None if it is not worth fetching."""
-        url, _ = urldefrag(url)
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not self.covers(url):
+        if plain := PLAIN_URL.fullmatch(url):
+            url = url.partition("#")[0]
+            scheme, netloc, path, query = plain.group(1, 2, 3, 4)
+        else:
+            url, _ = urldefrag(url)
+            scheme, netloc, path, query, _ = urlsplit(url)
+        if scheme not in ("http", "https") or netloc.lower() not in self.hosts:
             return None
-        path = parts.path or "/"
+        path = path or "/"
         if SKIP_PATH.search(path) or DATE_ARCHIVE.match(path) or ASSET.search(path):
             return None
-        if parts.query and any(k.lower() in SKIP_QUERY for k, _ in parse_qsl(parts.query)):
+        if query and any(k.lower() in SKIP_QUERY for k, _ in parse_qsl(query)):
             return None
         return url
 
@@ -88,14 +101,41 @@ def html_links(page: Page, root: lxml.html.HtmlElement | None = None) -> Iterato
     """Absolute URLs of every followable link: anchors, rel=next/prev and feed links."""
     if root is None:
         root = lxml.html.document_fromstring(page.text or "<html></html>")
-    base = page.url
-    for href in root.xpath("//head/base/@href")[:1]:
-        base = urljoin(base, href.strip())
-    for href in root.xpath("//a/@href | //link[contains(@rel,'next') or contains(@rel,'prev')]/@href"):
-        yield urljoin(base, href.strip())
-    for link in root.xpath("//link[@rel='alternate'][@href]"):
-        if link.get("type", "").lower() in FEED_TYPES:
-            yield urljoin(base, link.get("href").strip())
+    base_href: str | None = None
+    hrefs: list[str] = []
+    feeds: list[str] = []
+    for el in root.iter("a", "link", "base"):  # one walk instead of three XPath searches
+        if (href := el.get("href")) is None:
+            continue
+        if el.tag == "a":
+            hrefs.append(href)
+        elif el.tag == "link":
+            rel = el.get("rel", "")
+            if "next" in rel or "prev" in rel:
+                hrefs.append(href)
+            elif rel == "alternate" and el.get("type", "").lower() in FEED_TYPES:
+                feeds.append(href)
+        elif base_href is None and el.getparent().tag == "head":
+            base_href = href
+    base = page.url if base_href is None else urljoin(page.url, base_href.strip())
+    yield from _joined(base, hrefs + feeds)
+
+
+def _joined(base: str, hrefs: list[str]) -> Iterator[str]:
+    """``urljoin(base, href.strip())`` of each href: a `PLAIN_URL` as it is, a fragment
+    added to the base URL, the rest by urljoin."""
+    if not hrefs:
+        return
+    here = urljoin(base, "#")  # what a fragment is added to (raises, as urljoin would, on a bad base)
+    fragments = base.startswith(("http://", "https://"))  # urljoin adds a fragment to these
+    for href in hrefs:
+        href = href.strip()
+        if PLAIN_URL.fullmatch(href):
+            yield href
+        elif fragments and href[:1] == "#" and len(href) > 1 and not UNSAFE_URL_BYTES.search(href):
+            yield here + href
+        else:
+            yield urljoin(base, href)
 
 
 def xml_links(page: Page) -> tuple[list[str], list[str]]:

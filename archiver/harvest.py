@@ -113,4 +113,6 @@ NOT_PAGES = ("not html", "empty")  # verdicts on bodies that hold no links to re
 
 
 def _accepted(scope: Scope, urls: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(u for u in map(scope.accept, urls) if u is not None))
+    """The accepted `urls`, in order, once each; each URL is judged once (a page links
+    to its categories, archives and posts several times)."""
+    return tuple(dict.fromkeys(u for u in map(scope.accept, dict.fromkeys(urls)) if u is not None))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import html
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 
@@ -60,6 +62,29 @@ def test_html_links_resolve_against_base_and_include_feeds_and_rel_next():
     assert "http://blog.test/sub/post-a/" in links
     assert "http://blog.test/post-b/" in links
     assert "http://blog.test/de/" not in links
+
+
+# Links the shortcuts (`PLAIN_URL`, fragments) must leave to urllib, or match it on exactly.
+TRICKY_HREFS = [
+    "http://blog.test/a/?", "http://blog.test/a/#", "http://blog.test/a/?#x", "http://blog.test/a;p/",
+    "HTTP://blog.test/a/", "https://blog.test/a/?p=1#c-1", "http://blog.test:8080/a/?x=1&y=?#f#g",
+    "http://[::1]/a/", "http://blog.test/a b/", "http://blog.test/\u00e9t\u00e9/", "http://blog.test",
+    "http://blog.test?x=1", "http:///a/", "#comment-5", "#", "#a\tb", "#r\u00e9ponse", "?cpage=2",
+    "/a/./b/../c", "//blog.test/a/", "", "mailto:x@blog.test",
+]
+
+
+@pytest.mark.parametrize("base", ["http://blog.test/2016/02/a-post/?p=1#f", "https://blog.test/x;y?", "ftp://blog.test/"])
+def test_html_links_and_scope_agree_with_urllib(base):
+    anchors = "".join(f'<a href="{html.escape(h)}">x</a>' for h in TRICKY_HREFS)
+    links = list(html_links(page(f"<html><body>{anchors}</body></html>", url=base)))
+    assert links == [urljoin(base, h) for h in TRICKY_HREFS]
+    scope = Scope.of(["http://blog.test/", "https://blog.test/"])
+    for url in links:
+        defragged = urldefrag(url).url
+        parts = urlsplit(defragged)
+        expected = defragged if parts.scheme in ("http", "https") and parts.netloc in scope.hosts else None
+        assert scope.accept(url) == expected, url
 
 
 def test_rss_links_are_resolved_against_the_feed():

@@ -25,7 +25,7 @@ from .head import base_url, canonical_url, meta_value
 from .markup import absolute, any_of, attr, classes, css, drop, first, in_class, inner_html
 from .markup import one_line, outside, parse, strip_fragment, text_of
 from .wordpress_api import accepts_source, extract_source
-from .wordpress_comments import ARTICLES, NOT_CONTENT, comments_areas
+from .wordpress_comments import NOT_CONTENT, articles, comments_areas
 from .wordpress_comments import read_comments
 
 __all__ = ["EXTRACTOR", "PLATFORM", "VERSION", "accepts_source", "comment_page_of", "detect",
@@ -161,8 +161,8 @@ def _is_thread(root: HtmlElement, body_classes: frozenset[str], areas: list) -> 
         return True
     if any(c.startswith(SINGULAR_BODY_PREFIXES) for c in body_classes):
         return True
-    articles = [a for a in ARTICLES(root) if classes(a) & ARTICLE_CLASSES]  # several: teasers
-    return len(articles) == 1 and first(articles[0], POST_TITLE[0], POST_TITLE[1]) is not None
+    posts = [a for a in articles(root) if classes(a) & ARTICLE_CLASSES]  # several: teasers
+    return len(posts) == 1 and first(posts[0], POST_TITLE[0], POST_TITLE[1]) is not None
 
 
 class _Reader:
@@ -200,9 +200,9 @@ class _Reader:
     # --- the post ------------------------------------------------------------------
     def post(self) -> Post:
         postid = next((c[7:] for c in self.body_classes if c.startswith("postid-")), None)
-        articles = [a for a in ARTICLES(self.root) if classes(a) & ARTICLE_CLASSES]
-        own = [a for a in articles if postid and a.get("id") == f"post-{postid}"]
-        container = (own or articles or MAIN(self.root) or [self.root])[0]
+        posts = [a for a in articles(self.root) if classes(a) & ARTICLE_CLASSES]
+        own = [a for a in posts if postid and a.get("id") == f"post-{postid}"]
+        container = (own or posts or MAIN(self.root) or [self.root])[0]
         find = self._first
         title = one_line(text_of(find(container, POST_TITLE))) or meta_value(META_TITLE, self.root)
         author = text_of(find(container, POST_AUTHOR)) or meta_value(META_AUTHOR, self.root)

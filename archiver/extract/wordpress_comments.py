@@ -23,7 +23,7 @@ from ..sanitize import sanitize_html
 from .markup import absolute, any_of, attr, classes, drop, in_class, inner_html, text_of
 from .markup import web_url, within
 
-__all__ = ["ARTICLES", "NOT_CONTENT", "comment_lists", "comments_areas", "read_comments"]
+__all__ = ["NOT_CONTENT", "articles", "comment_lists", "comments_areas", "read_comments"]
 
 # --- selectors, most specific first. Whole-page searches go by id or tag name: a class
 # test on every element of a 300 KB page costs about 1 ms per selector.
@@ -39,11 +39,7 @@ LIST_CANDIDATES = XPath(
 LIST_CLASSES = frozenset({"comment-list", "commentlist", "wp-block-comment-template"})
 NOT_CONTENT = frozenset({"widget", "widget-area", "widget_recent_comments", "wp-block-query",
                          "wp-block-latest-comments", "jp-relatedposts", "yarpp-related"})  # fmt: skip
-ARTICLES = XPath(  # the post's own <article> (shared with the post reader); selects what
-    # "//article[...]" does, ~1.5x faster (one descendant step instead of two)
-    "/descendant::article[contains(@class, 'post') or contains(@class, 'page')"
-    " or contains(@class, 'hentry')]"
-)
+ARTICLE_HINTS = ("post", "page", "hentry")  # in the class of an <article> that may be the post's
 # One comment's own markup (never its replies) is read in one pass; these class names
 # then pick each field, most specific first.
 COMMENT_TAGS = frozenset({"li", "div", "article"})  # with id="comment-N" or "li-comment-N"
@@ -85,8 +81,16 @@ def comments_areas(root: HtmlElement) -> tuple[list[HtmlElement], bool, list[Htm
         if bare:
             area = bare[0].getparent()
             return [area], True, comment_lists(area)
-    loose = loose or any(within(a, area) for a in ARTICLES(root) for area in found)
+    loose = loose or any(within(a, area) for a in articles(root) for area in found)
     return found, loose, lists
+
+
+def articles(el: HtmlElement) -> list[HtmlElement]:
+    """The document's <article> elements with an `ARTICLE_HINTS` substring in their class
+    (shared with the post reader). What an XPath predicate selects, ~4x faster on a page
+    of comment <article>s: lxml's XPath spends ~3 µs an element on the class test."""
+    return [a for a in el.getroottree().iter("article")
+            if any(hint in (a.get("class") or "") for hint in ARTICLE_HINTS)]  # fmt: skip
 
 
 def comment_lists(el: HtmlElement) -> list[HtmlElement]:
