@@ -9,6 +9,7 @@ comment gone from a thread a crawl re-read completely is marked deleted.
 from __future__ import annotations
 
 from dataclasses import fields
+from operator import attrgetter
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -22,11 +23,17 @@ _POST_COLUMNS = (
     "published", "published_raw", "modified", "text", "html", "stated_comment_count",
     "comments_open", "first_seen", "last_seen", "capture_id", "first_crawl_id",
 )  # fmt: skip
-_COMMENT_COLUMNS = (
-    "post_id", "source_id", "parent_source_id", "depth", "comment_page", "page_position",
-    "author", "author_url", "published", "published_raw", "text", "html", "permalink",
-    "confidence", "first_seen", "last_seen", "capture_id", "first_crawl_id",
+# A comment's own values, then those its page gives every comment: the order of the
+# tuples `save_thread` binds.
+_COMMENT_FIELDS = (
+    "source_id", "parent_source_id", "depth", "author", "author_url", "published",
+    "published_raw", "text", "html", "permalink",
 )  # fmt: skip
+_COMMENT_COLUMNS = (
+    *_COMMENT_FIELDS, "page_position", "post_id", "comment_page", "confidence", "first_seen",
+    "last_seen", "capture_id", "first_crawl_id",
+)  # fmt: skip
+_comment_values = attrgetter(*_COMMENT_FIELDS)
 # Display-order keys a supplementary source (a comment API or feed) must not overwrite.
 _ORDER_KEYS = ("comment_page", "page_position")
 # What a supplementary source (a comment API or feed) must not overwrite when the
@@ -49,7 +56,7 @@ def _upsert(
     updates += [f"{c} = coalesce({table}.{c}, excluded.{c})" for c in fill]
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(':' + c for c in columns)}) "
+        f"VALUES ({', '.join('?' * len(columns))}) "
         f"ON CONFLICT({', '.join(key)}) DO UPDATE SET "
         + ", ".join(updates)
         + ", first_seen = min(first_seen, excluded.first_seen)"
@@ -192,21 +199,10 @@ def save_thread(
         if thread.supplement and existing:
             post_id = int(existing[0])
         else:
-            post_id = int(db.execute(_UPSERT_POST, post).fetchone()[0])
-        rows = []
-        for index, comment in enumerate(thread.comments):
-            row = _row(comment)
-            row.update(
-                post_id=post_id,
-                comment_page=thread.comment_page,
-                page_position=index,
-                confidence=thread.confidence,
-                first_seen=seen_at,
-                last_seen=seen_at,
-                capture_id=capture_id,
-                first_crawl_id=crawl_id,
-            )
-            rows.append(row)
+            post_id = int(db.execute(_UPSERT_POST, [post[c] for c in _POST_COLUMNS]).fetchone()[0])
+        # Tuples, not dicts: ~2 µs a comment less to build and bind.
+        page = (post_id, thread.comment_page, thread.confidence, seen_at, seen_at, capture_id, crawl_id)
+        rows = [(*_comment_values(c), i, *page) for i, c in enumerate(thread.comments)]
         if rows:
             upsert = _UPSERT_SUPPLEMENT if thread.supplement else _UPSERT_COMMENT
             db.conn.executemany(upsert, rows)
