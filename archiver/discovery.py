@@ -15,7 +15,6 @@ from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
-from scrapy.utils.sitemap import Sitemap
 
 from .page import Page
 
@@ -155,6 +154,9 @@ def xml_links(page: Page) -> tuple[list[str], list[str]]:
         return [], []
     tag = lxml.etree.QName(root).localname
     if tag in ("urlset", "sitemapindex"):
+        # Imported here: a page-reading worker otherwise needs no Scrapy (~25 MB, 0.2 s).
+        from scrapy.utils.sitemap import Sitemap
+
         sitemap = Sitemap(body)
         urls = [urljoin(page.url, entry["loc"]) for entry in sitemap if entry.get("loc")]
         return (urls, []) if sitemap.type == "sitemapindex" else ([], urls)
