@@ -4,7 +4,9 @@ The one module that writes WARC. It knows nothing of Scrapy: callers describe
 each HTTP exchange as an `Exchange` and get back the `WarcLocation` of its
 response record (both in `archiver.exchange`, re-exported here). Records are
 built and serialised with warcio, then each is compressed as its own gzip member
-(at `gzip_level`, cheaper than warcio's 9).
+(at `gzip_level`, cheaper than warcio's 9): levels 0-3 with ISA-L (`isal`), whose
+deflate is ~5x faster than zlib's level 1 for a slightly smaller member, 4-9 with
+zlib. Either way a standard gzip member any reader inflates.
 
 Files are written as ``NAME.warc.gz.open``, locked, flushed after each exchange,
 fsynced per batch and renamed to ``NAME.warc.gz`` when finished
@@ -29,6 +31,7 @@ from io import BytesIO
 from pathlib import Path
 from types import TracebackType
 
+from isal import isal_zlib
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -295,7 +298,8 @@ class WarcWriter:
         data = self._buffer.getvalue()
         self._buffer.seek(0)
         self._buffer.truncate()
-        return zlib.compress(data, self.gzip_level, wbits=zlib.MAX_WBITS | 16)
+        compress = isal_zlib.compress if self.gzip_level <= isal_zlib.ISAL_BEST_COMPRESSION else zlib.compress
+        return compress(data, self.gzip_level, wbits=zlib.MAX_WBITS | 16)
 
     # -- files
 
