@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as ScrapyMetaRefresh
 from scrapy.exceptions import IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -63,6 +64,22 @@ class PrivateAddressMiddleware:
                 f"{request.url}: refusing a private or loopback address "
                 "(pass --allow-private to crawl local or intranet sites)"
             )
+
+
+class MetaRefreshMiddleware(ScrapyMetaRefresh):
+    """Scrapy's, without decoding every page to look for a refresh.
+
+    Scrapy decodes a whole response (~0.3 ms for a 100 KB page, on the reactor
+    thread) to scan its first 4,096 characters. Those lie within the first 16 KiB
+    of bytes, where "refresh" is plain ASCII in any encoding without NUL bytes;
+    pages that may hold one, and UTF-16/32 pages, still go through Scrapy's scan.
+    """
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        head = response.body[:16384]
+        if b"\x00" not in head and b"refresh" not in head.lower():
+            return response
+        return super().process_response(request, response)
 
 
 class ScopeMiddleware:

@@ -63,6 +63,8 @@ DOWNLOADER_MIDDLEWARES = {
     "archiver.middlewares.PrivateAddressMiddleware": 50,
     "archiver.middlewares.ScopeMiddleware": 60,
     "archiver.archived.ResumeMiddleware": 70,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "archiver.middlewares.MetaRefreshMiddleware": 579,  # where Scrapy's was (580)
     "archiver.archived.ConditionalMiddleware": 580,  # outside HttpCompression (590)
     "archiver.middlewares.RetryAfterMiddleware": 560,  # just before RetryMiddleware (550)
 }

@@ -148,3 +148,17 @@ def test_a_feed_start_archives_only_the_posts_it_lists(small_blog, tmp_path):
     fetched = fetched_paths(tmp_path)
     assert {t for (t,) in rows(tmp_path, "select title from posts")} == {"Open post", "Older post"}
     assert "/" not in fetched and "/page/2/" not in fetched, "no discovery from the listed posts"
+
+
+def test_meta_refresh_past_the_first_4_kb_of_bytes_is_followed(tmp_path):
+    # The old post's <meta http-equiv="refresh"> sits after 3,000 two-byte characters:
+    # past 4 KB of bytes, within the 4,096 characters Scrapy scans.
+    server, info = start_server(FIXTURES / "sites" / "moved-blog")
+    try:
+        crawl(info.url + "old-post/", tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert fetched_paths(tmp_path) >= {"/old-post/", "/2024/05/new-home/"}
+    assert rows(tmp_path, "select count(*) from posts") == [(1,)]  # the page moved to
+    assert rows(tmp_path, "select count(*) from comments") == [(2,)]
