@@ -114,8 +114,9 @@ class ArchiveWriter:
             if job is not None:
                 _do(store, *job)
             if time.monotonic() >= due:
-                # A kill loses at most a batch of rows, never a WARC record: a resumed
-                # crawl re-indexes records left without their rows (repair.py).
+                # A kill loses at most this batch of rows (a resumed crawl re-indexes
+                # records left without rows, repair.py) and the queue (pages fetched but
+                # not yet written, which it fetches again); never a written record.
                 store.flush()
                 store.hold()
                 due = time.monotonic() + self.interval
