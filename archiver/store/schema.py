@@ -255,7 +255,6 @@ FROM comments c JOIN posts p ON p.id = c.post_id JOIN crawls k ON k.id = c.delet
 """)
 
 
-
 # Full-text search: what to index, per table.
 SEARCHED = {"posts": ("title", "author", "text"), "comments": ("author", "text")}
 
@@ -293,6 +292,7 @@ def _queue_search_updates(db: sqlite_utils.Database, table: str, columns: tuple[
     db.execute(f'CREATE TRIGGER "{table}_au" AFTER UPDATE OF {names} ON "{table}" '
                f"WHEN ({changed}) AND {indexed} {queue_old}")
     db.execute(f'CREATE TRIGGER "{table}_ad" AFTER DELETE ON "{table}" WHEN {indexed} {queue_old}')
+
 
 def sync_search(db: sqlite_utils.Database) -> None:
     """Bring the full-text indexes up to date with the rows added or changed since the last sync.
