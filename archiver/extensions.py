@@ -18,10 +18,10 @@ from scrapy.exceptions import StopDownload
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
+from .exchange import SOURCE_OF_FIELD
 from .repair import finish_crawl_files
 from .settings import Config
 from .store import Store
-from .exchange import SOURCE_OF_FIELD
 from .warc import Exchange, WarcWriter, warc_date
 from .writer import ArchiveWriter
 

@@ -94,7 +94,7 @@ class ArchiveWriter:
             self._next_capture = _next_id(store.db.conn)
             self._ready.set()
             self._serve(store)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             logger.exception("the archive writer stopped: rows after this were not stored")
             self._failure = exc
         finally:

@@ -185,7 +185,7 @@ class Store(JobStore):
         warc_date: str | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
-        id: int | None = None,  # noqa: A002 (the column's name); None: the next free one
+        id: int | None = None,  # the column's name; None: the next free one
     ) -> int:
         row = dict(locals())
         del row["self"]
