@@ -143,3 +143,25 @@ def test_resume_closes_only_its_own_crawls_open_files(tmp_path):
     assert not leftovers[1].exists() and (warc_dir / closed).exists() and leftovers[12].exists()
     assert {(r["warc_offset"], r["warc_record_id"]) for r in rows} == written[1]
     assert {(r["crawl_id"], r["warc_file"]) for r in rows} == {(1, closed)}
+
+
+def test_ctrl_c_drains_what_was_fetched_and_resumes(slow_seed, reference, tmp_path):
+    # A graceful stop writes every page already fetched (records, then rows) before it
+    # exits: its WARC is closed, every capture row points at its record, and running
+    # the same crawl again finishes it.
+    data = tmp_path / "data"
+    process = subprocess.Popen(crawl_args(slow_seed.url, data), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while captures_so_far(data / "archive.db") < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) is not None
+    db = sqlite_utils.Database(data / "archive.db")
+    assert [r["outcome"] for r in db.query("select outcome from crawls")] == ["interrupted (shutdown)"]
+    assert list((data / "warc").glob("*.open")) == []
+    verified = run_archiver("verify", str(data), check=False)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+    resumed = subprocess.run(crawl_args(slow_seed.url, data), capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert snapshot(data, slow_seed.url) == reference
