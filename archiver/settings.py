@@ -87,8 +87,10 @@ ARCHIVER_RESUME = True
 ARCHIVER_ADAPTIVE_RECRAWL = False  # scheduled jobs turn it on: see archiver/recrawl.py
 # Worker processes that parse and extract pages; 0 reads them on the reactor thread.
 # One per CPU: the reactor's process is held back by its GIL more than by a core, so a
-# second worker on two cores fills the gaps (5% faster on the benchmark).
-ARCHIVER_WORKERS = cpus if (cpus := os.cpu_count() or 1) > 1 else 0
+# second worker on two cores fills the gaps (5% faster on the benchmark). At most 4: the
+# reactor's process (~2 ms of Python a page) could not keep more busy, and each holds
+# ~40-70 MB.
+ARCHIVER_WORKERS = min(cpus, 4) if (cpus := os.cpu_count() or 1) > 1 else 0
 ARCHIVER_CONDITIONAL = True
 ARCHIVER_REVISITS = True
 ARCHIVER_PROGRESS = False
