@@ -161,9 +161,13 @@ def _is_thread(root: HtmlElement, body_classes: frozenset[str], areas: list) -> 
         return True
     if any(c.startswith(SINGULAR_BODY_PREFIXES) for c in body_classes):
         return True
-    posts = [a for a in articles(root) if classes(a) & ARTICLE_CLASSES]  # several: teasers
+    posts = _post_articles(root)  # several: teasers
     return len(posts) == 1 and first(posts[0], POST_TITLE[0], POST_TITLE[1]) is not None
 
+
+def _post_articles(root: HtmlElement) -> list[HtmlElement]:
+    """The <article>s classed as a post or page: one on a single post, several on an index."""
+    return [a for a in articles(root) if classes(a) & ARTICLE_CLASSES]
 
 class _Reader:
     """Reads one parsed page: the comments and their area first, then the post without them."""
@@ -200,7 +204,7 @@ class _Reader:
     # --- the post ------------------------------------------------------------------
     def post(self) -> Post:
         postid = next((c[7:] for c in self.body_classes if c.startswith("postid-")), None)
-        posts = [a for a in articles(self.root) if classes(a) & ARTICLE_CLASSES]
+        posts = _post_articles(self.root)
         own = [a for a in posts if postid and a.get("id") == f"post-{postid}"]
         container = (own or posts or MAIN(self.root) or [self.root])[0]
         find = self._first
