@@ -48,6 +48,10 @@ HTTPERROR_ALLOW_ALL = True
 # Only http(s): a `file:` link on a crawled page must never read the local disk.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 starts, by default, an HTTP server on localhost that runs any Python code
+# posted to it (token in a job file under ~/.local/state/scrapy): an archiver that reads
+# untrusted pages opens no such door, and leaves no job files behind (aiohttp not loaded).
+REMOTE_CONTROL_ENABLED = False
 # Breadth-first keeps the frontier small; comment pages get a priority boost instead.
 DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"

@@ -162,3 +162,13 @@ def test_meta_refresh_past_the_first_4_kb_of_bytes_is_followed(tmp_path):
     assert fetched_paths(tmp_path) >= {"/old-post/", "/2024/05/new-home/"}
     assert rows(tmp_path, "select count(*) from posts") == [(1,)]  # the page moved to
     assert rows(tmp_path, "select count(*) from comments") == [(2,)]
+
+
+def test_no_remote_code_execution_server_is_started(seed_server, tmp_path):
+    """Scrapy >= 2.19 starts an HTTP server that runs posted Python code unless told not to;
+    a crawl of untrusted pages must not open it (it logs where it listens at INFO)."""
+    post = seed_server.url + "2016/02/aleppo-update/"
+    result = crawl(post, tmp_path, "-v", "-s", f"REMOTE_CONTROL_JOBS_DIR={tmp_path / 'jobs'}")
+    assert "INFO: Spider closed" in result.stderr  # INFO logging was on
+    assert "Remote control" not in result.stdout + result.stderr
+    assert not (tmp_path / "jobs").exists()
