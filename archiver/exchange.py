@@ -25,6 +25,14 @@ Fields = list[tuple[str, str]]  # header lines in order, repeats kept
 # A WARC named field on a comment source's response record (a comment API, feed
 # or embed): the permalink of the post it serves, so a rebuild can read it again.
 SOURCE_OF_FIELD = "Archiver-Comment-Source-Of"
+# ... and on a fetch made on a guess (e.g. /wp-sitemap.xml): an error status there is
+# no error of the archive, for the crawl and for a rebuild alike.
+OPTIONAL_FIELD = "Archiver-Optional"
+# WARC-Truncated reasons as the archive's errors (kind, detail with the bytes kept).
+TRUNCATED = {
+    "length": ("too large", "body cut at ARCHIVER_MAX_PAGE_SIZE after {} bytes; kept as WARC-Truncated"),
+    "disconnect": ("truncated", "connection lost after {} bytes; partial body kept as WARC-Truncated"),
+}
 
 
 @dataclass(frozen=True, slots=True)

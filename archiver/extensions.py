@@ -18,7 +18,7 @@ from scrapy.exceptions import StopDownload
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
-from .exchange import SOURCE_OF_FIELD
+from .exchange import OPTIONAL_FIELD, SOURCE_OF_FIELD, TRUNCATED
 from .repair import finish_crawl_files
 from .settings import Config
 from .store import Store
@@ -38,10 +38,7 @@ FETCHED_AT = "archiver_fetched_at"
 RECEIVED = "archiver_received"
 COMMIT_INTERVAL = 0.5  # seconds between commits of the archive's rows during a crawl
 SOURCE_OF = "archiver_source_of"  # request.meta: the Post whose off-page comment source this is
-TRUNCATED = {
-    "length": ("too large", "body cut at ARCHIVER_MAX_PAGE_SIZE after {} bytes; kept as WARC-Truncated"),
-    "disconnect": ("truncated", "connection lost after {} bytes; partial body kept as WARC-Truncated"),
-}
+OPTIONAL = "archiver_optional"  # request.meta: a guess (e.g. /wp-sitemap.xml): a 404 is no error
 
 
 def truncation(response: Response) -> str | None:
@@ -76,14 +73,16 @@ def exchange_from_scrapy(request: Request, response: Response, fetched_at: datet
         fetched_at=fetched_at,
         ip_address=str(response.ip_address) if response.ip_address else None,
         truncated=truncation(response),
-        record_fields=_source_fields(request),
+        record_fields=_record_fields(request),
     )
 
 
-def _source_fields(request: Request) -> tuple[tuple[str, str], ...]:
-    """A comment source's record names its post, so a rebuild from WARCs can read it."""
+def _record_fields(request: Request) -> tuple[tuple[str, str], ...]:
+    """What a rebuild from WARCs needs to read a response as the crawl did: the post a
+    comment source serves, and whether the fetch was a guess."""
     post = request.meta.get(SOURCE_OF)
-    return ((SOURCE_OF_FIELD, post.url),) if post is not None else ()
+    fields = ((SOURCE_OF_FIELD, post.url),) if post is not None else ()
+    return (*fields, (OPTIONAL_FIELD, "yes")) if request.meta.get(OPTIONAL) else fields
 
 
 class ArchiveExtension:

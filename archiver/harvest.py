@@ -8,9 +8,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from .exceptions import ExtractionError
 from .discovery import Scope, html_links, is_xml, xml_links
+from .exceptions import ExtractionError
 from .extract import extract, extract_source
 from .extract.markup import PARSED, parse
 from .items import ErrorItem, ThreadItem
@@ -19,8 +20,10 @@ from .records import Post, Thread
 
 logger = logging.getLogger(__name__)
 
-# Page.meta key: the permalink of the post a comment source serves (from its WARC record).
+# Page.meta keys: the permalink of the post a comment source serves, and whether the
+# page was fetched on a guess (set by the crawl, or read from the WARC record).
 SOURCE_OF_META = "source_of"
+OPTIONAL_META = "optional"
 
 
 def harvest(
@@ -34,6 +37,8 @@ def harvest(
     """
     if source_of is None and page.meta.get(SOURCE_OF_META):  # read back from a WARC
         source_of = Post(str(page.meta[SOURCE_OF_META]), None, None, None, None, "", "")
+    if not_a_page(page):
+        return None
     if page.status >= 400:
         return ErrorItem(page.url, f"http {page.status}", "the server answered with an error status", page.capture_id)
     if source_of is not None:
@@ -47,6 +52,17 @@ def harvest(
             return ErrorItem(page.url, "not html", f"content type {page.content_type!r}", page.capture_id)
         return None
     return _read(page, lambda: extract(page))
+
+
+def not_a_page(page: Page) -> bool:
+    """A response the crawl never reads as a page, so a rebuild from WARCs must not
+    either: a redirect (the crawl follows it), robots.txt (read by the robots
+    middleware; a missing one allows everything) and an error answer to a guess."""
+    if 300 <= page.status < 400 and "location" in page.headers:
+        return True
+    if urlsplit(page.url).path == "/robots.txt":
+        return True
+    return page.status >= 400 and bool(page.meta.get(OPTIONAL_META))
 
 
 def _read(page: Page, read: Callable[[], Thread | None]) -> ThreadItem | ErrorItem | None:

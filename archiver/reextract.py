@@ -18,15 +18,19 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArchiveLoadFailed, ArcWarcRecord
 
-from .exchange import SOURCE_OF_FIELD
-from .harvest import SOURCE_OF_META, harvest
+from .exchange import OPTIONAL_FIELD, SOURCE_OF_FIELD, TRUNCATED
+from .harvest import OPTIONAL_META, SOURCE_OF_META, harvest
 from .items import ErrorItem, ThreadItem
 from .page import Page, header_dict
+from .settings import DOWNLOAD_MAXSIZE
 from .store import Store
 
 logger = logging.getLogger(__name__)
 
 WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.gz.open", ".warc.open")
+TRUNCATED_META = "warc_truncated"  # Page.meta: the record's WARC-Truncated reason
+INFLATED = "inflated"  # ... or: its body inflates past `max_body` (a gzip bomb), not read
+INFLATED_ERROR = ("too large", "body inflates past {} bytes (DOWNLOAD_MAXSIZE): not read; the WARC record is kept")
 
 
 @dataclass
@@ -50,17 +54,27 @@ def warc_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def page_from_record(record: ArcWarcRecord, capture_id: int | None = None) -> Page:
-    """A WARC response record as a Page (body with Content-Encoding removed, as Scrapy gives it)."""
+def page_from_record(record: ArcWarcRecord, capture_id: int | None = None,
+                     max_body: int = DOWNLOAD_MAXSIZE) -> Page:  # fmt: skip
+    """A WARC response record as a Page (body with Content-Encoding removed, as Scrapy
+    gives it). A body that inflates past `max_body` is not read, as the crawl does not."""
     source_of = record.rec_headers.get_header(SOURCE_OF_FIELD)
+    meta: dict[str, object] = {SOURCE_OF_META: source_of} if source_of else {}
+    if record.rec_headers.get_header(OPTIONAL_FIELD):
+        meta[OPTIONAL_META] = True
+    if truncated := record.rec_headers.get_header("WARC-Truncated"):
+        meta[TRUNCATED_META] = truncated
+    body = record.content_stream().read(max_body + 1)
+    if len(body) > max_body:
+        meta[TRUNCATED_META], body = INFLATED, b""
     return Page(
         url=record.rec_headers.get_header("WARC-Target-URI"),
         status=int(record.http_headers.get_statuscode() or 0),
         headers=header_dict(record.http_headers.headers),
-        body=record.content_stream().read(),
+        body=body,
         fetched_at=_iso_seconds(record.rec_headers.get_header("WARC-Date")),
         capture_id=capture_id,
-        meta={SOURCE_OF_META: source_of} if source_of else {},
+        meta=meta,
     )
 
 
@@ -137,6 +151,8 @@ def reextract(
     pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers else None
     pending: deque[tuple[Future[ThreadItem | ErrorItem | None] | None, Page]] = deque()
 
+    retried: dict[str, ErrorItem] = {}  # error statuses a later response may supersede
+
     def save(result: ThreadItem | ErrorItem | None) -> None:
         if result is None:
             return
@@ -149,7 +165,14 @@ def reextract(
     def drain(keep: int) -> None:
         while len(pending) > keep:
             future, page = pending.popleft()
-            save(future.result() if future else harvest(page))
+            result = future.result() if future else harvest(page)
+            # The crawl retries a 5xx or 429 and records an error only for the last
+            # answer: an error status waits until no later response of its URL follows.
+            retried.pop(page.url, None)
+            if isinstance(result, ErrorItem) and result.kind.startswith("http "):
+                retried[page.url] = result
+            else:
+                save(result)
 
     store.hold()  # one commit per window of pages, not two per page
     try:
@@ -158,12 +181,22 @@ def reextract(
                 capture["refers_to"] = store.capture_of_payload(page.url, capture["payload_digest"])
             capture_id = store.add_capture(crawl_id=crawl_id, **capture)  # type: ignore[arg-type]
             page = replace(page, capture_id=capture_id)
+            truncated = page.meta.get(TRUNCATED_META)
+            if truncated == INFLATED:
+                kind, detail = INFLATED_ERROR
+                save(ErrorItem(page.url, kind, detail.format(DOWNLOAD_MAXSIZE), capture_id))
+                continue
+            if truncated in TRUNCATED:  # as the crawl records it
+                kind, detail = TRUNCATED[str(truncated)]
+                save(ErrorItem(page.url, kind, detail.format(len(page.body)), capture_id))
             pending.append((pool.submit(harvest, page) if pool else None, page))
             drain(keep=WINDOW if pool else 0)
             if counts.responses % WINDOW == 0:
                 store.flush()
                 store.hold()
         drain(keep=0)
+        for error in retried.values():
+            save(error)
     finally:
         store.flush()
         if pool is not None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-from scrapy.settings import BaseSettings
+from typing import TYPE_CHECKING
 
 from . import __version__
+
+if TYPE_CHECKING:  # importable without Scrapy (reextract reads DOWNLOAD_MAXSIZE)
+    from scrapy.settings import BaseSettings
 
 BOT_NAME = "archiver"
 SPIDER_MODULES = ["spiders"]

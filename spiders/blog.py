@@ -21,7 +21,8 @@ from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
 from archiver.discovery import SITEMAP_GUESSES, Scope
-from archiver.extensions import CAPTURE_ID, FETCHED_AT, SOURCE_OF
+from archiver.extensions import CAPTURE_ID, FETCHED_AT, OPTIONAL, SOURCE_OF
+from archiver.harvest import OPTIONAL_META
 from archiver.items import ErrorItem, ThreadItem
 from archiver.page import page_from_response
 from archiver.records import Post
@@ -32,7 +33,6 @@ from archiver.workers import PageReader
 logger = logging.getLogger(__name__)
 
 DISCOVER = "archiver_discover"  # follow this page's links to find more posts
-OPTIONAL = "archiver_optional"  # a guess (e.g. /wp-sitemap.xml): a 404 is no error
 COMMENT_PAGE_PRIORITY = 10  # finish threads before wandering further
 
 
@@ -84,8 +84,8 @@ class BlogSpider(Spider):
     async def parse(self, response: Response) -> AsyncIterator[Request | ThreadItem | ErrorItem]:
         meta = response.meta
         page = page_from_response(response, meta.get(FETCHED_AT, ""), meta.get(CAPTURE_ID))
-        if page.status >= 400 and meta.get(OPTIONAL):
-            return
+        if meta.get(OPTIONAL):
+            page.meta[OPTIONAL_META] = True
         reading = await self.reader.read(
             page, scope=self.scope, expect_html=bool(meta.get("start")), discover=bool(meta.get(DISCOVER))
         )

@@ -5,10 +5,10 @@ The home page links to one path per fault; `FAULTS` says what each does.
 
 from __future__ import annotations
 
-import gzip
 import os
 import threading
 import time
+import zlib
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -138,10 +138,18 @@ class FaultHandler(BaseHTTPRequestHandler):
         return self.send(404, b"not found")
 
 
+def gzip_bomb(size: int) -> bytes:
+    """A gzip body of ~size/1000 bytes that inflates to `size` zero bytes (past the
+    crawl's and a rebuild's DOWNLOAD_MAXSIZE of 64 MB), made without holding `size` bytes."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: gzip framing
+    chunk = b"\0" * 1_000_000
+    return b"".join([*(packer.compress(chunk) for _ in range(size // len(chunk))), packer.flush()])
+
+
 def start_fault_server() -> tuple[ThreadingHTTPServer, str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), FaultHandler)
     server.hits = Counter()  # type: ignore[attr-defined]
-    server.bomb = gzip.compress(b"\0" * 30_000_000, compresslevel=6)  # type: ignore[attr-defined]
+    server.bomb = gzip_bomb(100_000_000)  # type: ignore[attr-defined]
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"

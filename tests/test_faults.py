@@ -6,7 +6,7 @@ import pytest
 import sqlite_utils
 from warcio.archiveiterator import ArchiveIterator
 
-from .conftest import crawl
+from .conftest import crawl, run_archiver
 from .faultserver import start_fault_server
 
 
@@ -114,3 +114,24 @@ def test_crawl_finishes_with_a_readable_summary(faulty_crawl):
     assert result.returncode == 0
     assert "errors" in result.stdout
     assert [r["outcome"] for r in db.query("select outcome from crawls")] == ["finished"]
+
+
+# What a crawl decides without an answer to read: no response in the WARC holds them.
+CRAWL_DECISIONS = {"timeout", "redirect loop", "out of scope", "limit"}
+
+
+def test_a_rebuild_from_the_warcs_records_the_errors_the_crawl_did(faulty_crawl, tmp_path):
+    """The WARCs hold redirects, robots.txt, 404s of sitemap guesses, 5xx and 429 answers a
+    retry replaced, cut-off bodies and a gzip bomb: a rebuild records of them exactly what
+    the crawl recorded."""
+    url, data, _, _, _ = faulty_crawl
+    run_archiver("reextract", str(data / "warc"), "--data", str(tmp_path))
+
+    def errors(data_dir):
+        rows = sqlite_utils.Database(data_dir / "archive.db").execute("select url, kind from errors")
+        return {(u.replace(url, "/"), kind) for u, kind in rows.fetchall()}
+
+    live, rebuilt = errors(data), errors(tmp_path)
+    assert rebuilt == {e for e in live if e[1] not in CRAWL_DECISIONS}
+    assert {("/huge/", "too large"), ("/reset/", "truncated"), ("/bomb/", "too large"),
+            ("/gone-404/", "http 404"), ("/too-patient-429/", "http 429")} <= rebuilt  # fmt: skip
