@@ -52,7 +52,7 @@ DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19 starts, by default, an HTTP server on localhost that runs any Python code
 # posted to it (token in a job file under ~/.local/state/scrapy): an archiver that reads
-# untrusted pages opens no such door, and leaves no job files behind (aiohttp not loaded).
+# untrusted pages opens no such door, and leaves no job files behind.
 REMOTE_CONTROL_ENABLED = False
 # Breadth-first keeps the frontier small; comment pages get a priority boost instead.
 DEPTH_PRIORITY = 1
