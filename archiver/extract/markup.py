@@ -167,14 +167,15 @@ def inside(el: HtmlElement, containers: Iterable[HtmlElement]) -> bool:
 def outside(root: HtmlElement, excluded: list[HtmlElement]) -> list[HtmlElement]:
     """The largest subtrees of `root` that hold none of `excluded` (searching these
     instead of `root` skips the excluded parts, e.g. a long comment list)."""
-    holding = {a for el in excluded for a in el.iterancestors()}
+    return _outside(root, excluded, {a for el in excluded for a in el.iterancestors()})
 
-    def walk(el: HtmlElement) -> list[HtmlElement]:
-        if el not in holding:
-            return [] if el in excluded or not isinstance(el.tag, str) else [el]
-        return [part for child in el for part in walk(child)]
 
-    return walk(root)
+def _outside(el: HtmlElement, excluded: list[HtmlElement], holding: set[HtmlElement]) -> list[HtmlElement]:
+    # Not a nested recursive function: that is a reference cycle (function -> cell ->
+    # function) holding the whole tree until the garbage collector runs.
+    if el not in holding:
+        return [] if el in excluded or not isinstance(el.tag, str) else [el]
+    return [part for child in el for part in _outside(child, excluded, holding)]
 
 
 def drop(el: HtmlElement, *selectors: Selector | str) -> None:

@@ -86,14 +86,17 @@ def comments_from_nodes(reader: PageReader, post: dict, nodes: list[dict], warni
             return by_id.get(node["@id"])
         return node if isinstance(node, dict) else None
 
-    def walk(value: object, parent: Comment | None) -> None:
-        for raw in value if isinstance(value, list) else [value]:
+    def walk(value: object, parent: Comment | None) -> None:  # depth-first
+        todo = [(raw, parent) for raw in reversed(value if isinstance(value, list) else [value])]
+        while todo:  # a stack, not recursion: a recursive closure is a reference cycle
+            raw, parent = todo.pop()
             node = resolve(raw)
             if node is None or id(node) in out:
                 continue
             comment = _from_node(reader, node, parent, warnings)
             out[id(node)] = comment
-            walk(node.get("comment") or [], comment)
+            replies = node.get("comment") or []
+            todo += [(r, comment) for r in reversed(replies if isinstance(replies, list) else [replies])]
 
     walk(post.get("comment") or [], None)
     ids = {c.permalink: c for c in out.values() if c.permalink} | {c.source_id: c for c in out.values()}
