@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH))  # compare.py and warc_write.py, also when imported by the tests
+sys.path.insert(0, str(BENCH))  # compare.py, warc_write.py, extract_speed.py, also when imported by the tests
 import warc_write
 from compare import Comparison, compare_archive
 
@@ -315,36 +315,14 @@ def comment_heavy_page(expected: Path, want: int = 150) -> tuple[str, int]:
 
 
 def bench_extract(path: Path, url: str, repeat: int = 50) -> dict:
-    """Median ms of archiver.extract.extract(Page) and of lxml.html.document_fromstring(text)."""
-    import lxml.html
-
-    from archiver.extract import extract
-    from archiver.page import Page
+    """Median ms of archiver.extract.extract(Page) and of lxml.html.document_fromstring(text)
+    (extract_speed.measure: a fresh Page each time, the two interleaved)."""
+    from extract_speed import measure as measure_extract
 
     body = path.read_bytes()
-    text = body.decode("utf-8")
-    headers = {"content-type": "text/html; charset=UTF-8"}
-
-    def page() -> Page:  # a fresh Page each time: decoding is part of extraction's work
-        return Page(url, 200, headers, body, "2024-01-01T00:00:00+00:00")
-
-    thread = extract(page())
-    extract_ms, parse_ms = [], []
-    for _ in range(3):  # warm up
-        extract(page())
-        lxml.html.document_fromstring(text)
-    for _ in range(repeat):
-        p = page()
-        t0 = time.perf_counter()
-        extract(p)
-        t1 = time.perf_counter()
-        lxml.html.document_fromstring(text)
-        t2 = time.perf_counter()
-        extract_ms.append((t1 - t0) * 1000)
-        parse_ms.append((t2 - t1) * 1000)
-    return {"url": url, "kib": len(body) / 1024,
-            "comments_extracted": len(thread.comments) if thread else 0,
-            "extract_ms": statistics.median(extract_ms), "lxml_parse_ms": statistics.median(parse_ms)}
+    extract_ms, parse_ms, comments = measure_extract(body, url, repeat)
+    return {"url": url, "kib": len(body) / 1024, "comments_extracted": comments,
+            "extract_ms": extract_ms, "lxml_parse_ms": parse_ms}
 
 
 def median_page(site: Path) -> Path:
