@@ -39,7 +39,7 @@ def test_archive_matches_expected_json(seed_crawl, seed_server):
     data, _ = seed_crawl
     db = sqlite_utils.Database(data / "archive.db")
     assert_archive_matches(db, seed_server.url, expected_seed())
-    assert {row["extractor"] for row in db["posts"].rows} == {"wordpress@1"}
+    assert {row["extractor"] for row in db["posts"].rows} == {"wordpress@2"}
 
 
 def test_every_record_links_to_its_capture(seed_crawl):

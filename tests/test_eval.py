@@ -27,7 +27,7 @@ PLATFORMS = ("wordpress", "blogger", "disqus", "schemaorg", "microformats")
 
 def test_seed_thread_scores_100_percent_with_the_wordpress_extractor() -> None:
     score = evaluate([SEED]).platforms["wordpress"]
-    assert set(score.extractors) == {"wordpress@1"}
+    assert set(score.extractors) == {"wordpress@2"}
     assert all(v == 1.0 for v in score.ratios().values()), score.ratios()
     assert (score.comments_expected, score.links_expected) == (36, 23)
 
@@ -89,7 +89,7 @@ def test_cli_table_and_json() -> None:
     result = runner.invoke(cli, ["eval", str(SEED), "--json"])
     data = json.loads(result.output)
     assert data["platforms"]["wordpress"]["parent_accuracy"] == 1.0
-    assert data["sites"]["wordpress"]["extractors"] == {"wordpress@1": 6}
+    assert data["sites"]["wordpress"]["extractors"] == {"wordpress@2": 6}
 
 
 def test_cli_errors_are_one_line(tmp_path: Path) -> None:

@@ -73,7 +73,7 @@ def crawl_site(name: str, tmp_path: Path) -> tuple[sqlite_utils.Database, str, d
 def test_crawl_of_a_wordpress_site_matches_expected_json(name: str, crawled) -> None:
     db, url, expected = crawled(name)
     assert_archive_matches(db, url, expected)
-    assert {row["extractor"] for row in db["posts"].rows} == {"wordpress@1"}
+    assert {row["extractor"] for row in db["posts"].rows} == {"wordpress@2"}
 
 
 def test_classic_site_pages_its_thread_newest_first_through_cpage_links(crawled) -> None:

@@ -10,6 +10,7 @@ same comments (``accepts_source``, ``extract_source``), by `wordpress_api`.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from urllib.parse import urlsplit, urlunsplit
 
 from lxml.etree import XPath
@@ -17,13 +18,14 @@ from lxml.html import HtmlElement
 
 from ..exceptions import ExtractionError
 from ..page import Page
-from ..records import Post, Thread
+from ..records import Comment, Post, Thread
 from ..sanitize import sanitize_html
 from . import wordpress_api
 from .disqus import disqus_sources
 from .head import base_url, canonical_url, meta_value
 from .markup import absolute, any_of, attr, classes, css, drop, first, in_class, inner_html
 from .markup import one_line, outside, parse, strip_fragment, text_of
+from .reader import page_zone, read_date
 from .wordpress_api import accepts_source, extract_source
 from .wordpress_comments import NOT_CONTENT, articles, comments_areas
 from .wordpress_comments import read_comments
@@ -31,7 +33,7 @@ from .wordpress_comments import read_comments
 __all__ = ["EXTRACTOR", "PLATFORM", "VERSION", "accepts_source", "comment_page_of", "detect",
            "extract", "extract_source", "permalink"]  # fmt: skip
 
-VERSION = 1
+VERSION = 2  # 2: dates written without a datetime are read (published_raw kept)
 PLATFORM = "wordpress"
 EXTRACTOR = f"{PLATFORM}@{VERSION}"
 
@@ -46,7 +48,8 @@ POST_AUTHOR = (css(".byline .author .fn"), css(".author.vcard .fn"), css(".autho
                css(".wp-block-post-author-name"), css(".wp-block-post-author__name"),
                css("a[rel~=author]"), css(".entry-meta .author"))  # fmt: skip
 POST_PUBLISHED = (css("time.entry-date.published"), css("time.published"),
-                  css(".wp-block-post-date time"), css("time.entry-date"))  # fmt: skip
+                  css(".wp-block-post-date time"), css("time.entry-date"),
+                  css(".published"))  # hAtom's date as written (Divi: span.published)  # fmt: skip
 POST_MODIFIED = (css("time.updated:not(.published)"),
                  css(".wp-block-post-date__modified-date time"))  # fmt: skip
 POST_BODY = (css(".entry-content"), css(".wp-block-post-content"), css(".post-content"),
@@ -67,7 +70,9 @@ TITLE = XPath("string(/html/head/title)")
 SITE_TITLE = XPath("//p[contains(@class, 'site-title')] | //h1[contains(@class, 'site-title')]")
 # The comments area around the list: its title, navigation and form.
 COMMENTS_TITLE = (css(".comments-title"), css("#comments-title"), css(".wp-block-comments-title"),
-                  css("h2#comments, h3#comments"))  # fmt: skip
+                  css("h1#comments, h2#comments, h3#comments"))  # fmt: skip
+# ... else the post's meta line: "2 Comments" (Genesis, Twenty Ten to Fourteen, Divi).
+POST_COMMENTS_LINK = css(".entry-comments-link a, .comments-link a, .comments-number a")
 COMMENTS_CLOSED = css(".no-comments, .nocomments, .comments-closed")
 COMMENT_FORM = XPath("id('respond') | id('commentform')")
 PAGE_NAV_LINKS = css(".comment-navigation a[href], .comments-pagination a[href], "
@@ -183,7 +188,7 @@ class _Reader:
         self.chrome = [el for area in areas for el in outside(area, self.lists)]
 
     def thread(self, detach: list[HtmlElement] | None) -> Thread:
-        comments = read_comments(self.areas, self.base, self.warnings)
+        comments = self._dated(read_comments(self.areas, self.base, self.warnings))
         own_urls = {strip_fragment(self.page.url)}
         if self.canonical and comment_page_of(self.canonical) == comment_page_of(self.page.url):
             own_urls.add(strip_fragment(self.canonical))
@@ -213,6 +218,8 @@ class _Reader:
         stated = find(container, POST_PUBLISHED)
         published = attr(stated, "datetime") or meta_value(META_PUBLISHED, self.root)
         published_raw = None if published else text_of(stated) or None  # no datetime: as written
+        if published_raw:
+            published = read_date(published_raw, self.page.fetched_at, page_zone(self.root))[0]
         modified = attr(find(container, POST_MODIFIED), "datetime")
         modified = modified or meta_value(META_MODIFIED, self.root)
         body = find(container, POST_BODY)
@@ -238,6 +245,18 @@ class _Reader:
                 self.warnings.append(f"post: no {name}")
         return Post(self.post_url, title or None, author or None, published, modified, text, html,
                     published_raw=published_raw)  # fmt: skip
+
+    def _dated(self, comments: tuple[Comment, ...]) -> tuple[Comment, ...]:
+        """Comments whose theme writes the date without a datetime (Kubrick, Divi) get it read
+        from the text, in the blog's offset when the page states one."""
+        if all(c.published or not c.published_raw for c in comments):
+            return comments
+        zone = page_zone(self.root)
+        return tuple(
+            replace(c, published=read_date(c.published_raw, self.page.fetched_at, zone)[0])
+            if c.published is None and c.published_raw else c
+            for c in comments
+        )
 
     @staticmethod
     def _first(scope: HtmlElement, selectors) -> HtmlElement | None:
@@ -299,11 +318,12 @@ class _Reader:
         return tuple(dict.fromkeys(u for u in urls if u and u not in own_urls))
 
     def stated_comment_count(self) -> int | None:
-        for selector in COMMENTS_TITLE:
-            for el in self._chrome(selector):
-                if found := COUNT.search(text_of(el)):
-                    word = next(g for g in found.groups() if g).lower()
-                    return NUMBER_WORDS.get(word) or int("0" + re.sub(r"\D", "", word))
+        titles = [el for selector in COMMENTS_TITLE for el in self._chrome(selector)]
+        links = [el for el in POST_COMMENTS_LINK(self.root) if not in_class(el, NOT_CONTENT)]
+        for el in titles + links:
+            if found := COUNT.search(text_of(el)):
+                word = next(g for g in found.groups() if g).lower()
+                return NUMBER_WORDS.get(word) or int("0" + re.sub(r"\D", "", word))
         return None
 
     def comments_open(self) -> bool | None:

@@ -46,7 +46,9 @@ COMMENT_TAGS = frozenset({"li", "div", "article"})  # with id="comment-N" or "li
 COMMENT_AUTHOR = ("fn", "wp-block-comment-author-name", "comment-author")  # b.fn, cite.fn
 COMMENT_CONTENT = ("comment-content", "wp-block-comment-content", "comment-text")
 COMMENT_BODY = ("comment-body",)  # xhtml walker: the text sits in .comment-body itself
-COMMENT_DATE = ("comment-metadata", "commentmetadata", "wp-block-comment-date")  # no <time>
+# No <time>: the date as written (Divi: span.comment_date "on May 3, 2021 at 9:12 am").
+COMMENT_DATE = ("comment-metadata", "commentmetadata", "wp-block-comment-date", "comment-date",
+                "comment_date")  # fmt: skip
 COMMENT_META = any_of(classes=("comment-author", "comment-meta", "comment-metadata",
                                "commentmetadata", "reply", "comment-reply-link", "says",
                                "comment-awaiting-moderation", "avatar", "edit-link", "children",
@@ -54,7 +56,8 @@ COMMENT_META = any_of(classes=("comment-author", "comment-meta", "comment-metada
                                "wp-block-comment-reply-link", "wp-block-comment-edit-link",
                                "wp-block-avatar"))  # fmt: skip
 COMMENT_JUNK_TAGS = frozenset({"script", "style", "form", "noscript"})
-COMMENT_JUNK_CLASSES = frozenset({"reply", "comment-reply-link", "comment-likes", "sharedaddy"})
+COMMENT_JUNK_CLASSES = frozenset({"reply", "reply-container", "comment-reply-link", "comment-likes",
+                                  "sharedaddy"})  # fmt: skip
 COMMENT_ID = re.compile(r"^(?:li-)?comment-(\d+)$")
 SAYS = re.compile(r"\s+says:?\s*$", re.IGNORECASE)
 
