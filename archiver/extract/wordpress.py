@@ -47,9 +47,9 @@ POST_TITLE = (css("h1.entry-title"), css("h1.wp-block-post-title"), css("h2.wp-b
 POST_AUTHOR = (css(".byline .author .fn"), css(".author.vcard .fn"), css(".author.vcard a"),
                css(".wp-block-post-author-name"), css(".wp-block-post-author__name"),
                css("a[rel~=author]"), css(".entry-meta .author"))  # fmt: skip
+# Last, hAtom's .published: a date as written (Divi: span.published "Aug 14, 2021").
 POST_PUBLISHED = (css("time.entry-date.published"), css("time.published"),
-                  css(".wp-block-post-date time"), css("time.entry-date"),
-                  css(".published"))  # hAtom's date as written (Divi: span.published)  # fmt: skip
+                  css(".wp-block-post-date time"), css("time.entry-date"), css(".published"))  # fmt: skip
 POST_MODIFIED = (css("time.updated:not(.published)"),
                  css(".wp-block-post-date__modified-date time"))  # fmt: skip
 POST_BODY = (css(".entry-content"), css(".wp-block-post-content"), css(".post-content"),
