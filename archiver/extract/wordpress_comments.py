@@ -37,6 +37,7 @@ LIST_CANDIDATES = XPath(
     "descendant::ol[contains(@class, 'comment')] | descendant::ul[contains(@class, 'comment')]"
 )
 LIST_CLASSES = frozenset({"comment-list", "commentlist", "wp-block-comment-template"})
+LIST_SUFFIXES = ("-comment-list", "-commentlist")  # a theme's own prefix: Astra's ast-comment-list
 NOT_CONTENT = frozenset({"widget", "widget-area", "widget_recent_comments", "wp-block-query",
                          "wp-block-latest-comments", "jp-relatedposts", "yarpp-related"})  # fmt: skip
 ARTICLE_HINTS = ("post", "page", "hentry")  # in the class of an <article> that may be the post's
@@ -45,6 +46,7 @@ ARTICLE_HINTS = ("post", "page", "hentry")  # in the class of an <article> that 
 COMMENT_TAGS = frozenset({"li", "div", "article"})  # with id="comment-N" or "li-comment-N"
 COMMENT_AUTHOR = ("fn", "wp-block-comment-author-name", "comment-author")  # b.fn, cite.fn
 COMMENT_CONTENT = ("comment-content", "wp-block-comment-content", "comment-text")
+CONTENT_SUFFIXES = ("-comment-content", "-comment-text")  # then a theme's own: ast-comment-content
 COMMENT_BODY = ("comment-body",)  # xhtml walker: the text sits in .comment-body itself
 # No <time>: the date as written (Divi: span.comment_date "on May 3, 2021 at 9:12 am").
 COMMENT_DATE = ("comment-metadata", "commentmetadata", "wp-block-comment-date", "comment-date",
@@ -57,7 +59,7 @@ COMMENT_META = any_of(classes=("comment-author", "comment-meta", "comment-metada
                                "wp-block-avatar"))  # fmt: skip
 COMMENT_JUNK_TAGS = frozenset({"script", "style", "form", "noscript"})
 COMMENT_JUNK_CLASSES = frozenset({"reply", "reply-container", "comment-reply-link", "comment-likes",
-                                  "sharedaddy"})  # fmt: skip
+                                  "sharedaddy", "ast-comment-edit-reply-wrap"})  # fmt: skip
 COMMENT_ID = re.compile(r"^(?:li-)?comment-(\d+)$")
 SAYS = re.compile(r"\s+says:?\s*$", re.IGNORECASE)
 
@@ -98,7 +100,8 @@ def articles(el: HtmlElement) -> list[HtmlElement]:
 
 def comment_lists(el: HtmlElement) -> list[HtmlElement]:
     """The comment lists (``ol.comment-list`` and kin) under `el`."""
-    return [ol for ol in LIST_CANDIDATES(el) if classes(ol) & LIST_CLASSES]
+    return [ol for ol in LIST_CANDIDATES(el)
+            if any(c in LIST_CLASSES or c.endswith(LIST_SUFFIXES) for c in classes(ol))]  # fmt: skip
 
 
 def read_comments(areas: list[HtmlElement], base: str, warnings: list[str]) -> tuple[Comment, ...]:
@@ -212,6 +215,8 @@ def _read(m: _Marks, base: str, warnings: list[str]) -> Comment:
         published_raw = text_of(written) or text_of(pick(COMMENT_DATE))
         warn("date without datetime" if published_raw else "no date")
     content = pick(COMMENT_CONTENT)
+    if content is None:
+        content = next((el for name, el in m.names.items() if name.endswith(CONTENT_SUFFIXES)), None)
     if content is None and not pingback:  # xhtml walker: the text sits in .comment-body
         body = pick(COMMENT_BODY)
         content = copy.deepcopy(body) if body is not None else _own_copy(m)
