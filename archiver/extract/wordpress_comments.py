@@ -20,8 +20,18 @@ from lxml.html import Element, HtmlElement
 
 from ..records import Comment
 from ..sanitize import sanitize_html
-from .markup import absolute, any_of, attr, classes, drop, in_class, inner_html, text_of
-from .markup import web_url, within
+from .markup import (
+    absolute,
+    any_of,
+    attr,
+    classes,
+    drop,
+    in_class,
+    inner_html,
+    text_of,
+    web_url,
+    within,
+)
 
 __all__ = ["NOT_CONTENT", "articles", "comment_lists", "comments_areas", "read_comments"]
 
@@ -47,6 +57,7 @@ COMMENT_TAGS = frozenset({"li", "div", "article"})  # with id="comment-N" or "li
 COMMENT_AUTHOR = ("fn", "wp-block-comment-author-name", "comment-author")  # b.fn, cite.fn
 COMMENT_CONTENT = ("comment-content", "wp-block-comment-content", "comment-text")
 CONTENT_SUFFIXES = ("-comment-content", "-comment-text")  # then a theme's own: ast-comment-content
+AUTHOR_SUFFIXES = ("-comment-author",)  # Blocksy's h4.ct-comment-author > cite
 COMMENT_BODY = ("comment-body",)  # xhtml walker: the text sits in .comment-body itself
 # No <time>: the date as written (Divi: span.comment_date "on May 3, 2021 at 9:12 am").
 COMMENT_DATE = ("comment-metadata", "commentmetadata", "wp-block-comment-date", "comment-date",
@@ -58,9 +69,12 @@ COMMENT_META = any_of(classes=("comment-author", "comment-meta", "comment-metada
                                "wp-block-comment-reply-link", "wp-block-comment-edit-link",
                                "wp-block-avatar"))  # fmt: skip
 COMMENT_JUNK_TAGS = frozenset({"script", "style", "form", "noscript"})
-COMMENT_JUNK_CLASSES = frozenset({"reply", "reply-container", "comment-reply-link", "comment-likes",
-                                  "sharedaddy", "ast-comment-edit-reply-wrap"})  # fmt: skip
+COMMENT_JUNK_CLASSES = frozenset({"reply", "reply-container", "edit-reply", "comment-reply-link",
+                                  "comment-likes", "sharedaddy"})  # fmt: skip
+JUNK_SUFFIXES = ("-reply-link", "-reply-wrap")  # a theme's own: Neve's nv-reply-link, Astra's wrap
 COMMENT_ID = re.compile(r"^(?:li-)?comment-(\d+)$")
+NAME_TAGS = frozenset({"strong", "b", "a", "span", "cite"})
+DATE_LIKE = re.compile(r"\b\d{4}\b|\b\d{1,2}:\d{2}\b")  # a year or a time of day
 SAYS = re.compile(r"\s+says:?\s*$", re.IGNORECASE)
 
 
@@ -127,6 +141,7 @@ class _Marks:
     names: dict[str, HtmlElement] = field(default_factory=dict)
     links: list[HtmlElement] = field(default_factory=list)
     times: list[HtmlElement] = field(default_factory=list)
+    cites: list[HtmlElement] = field(default_factory=list)  # a bare <cite> may be the author
     junk: list[HtmlElement] = field(default_factory=list)
 
 
@@ -153,24 +168,51 @@ def _scan(area: HtmlElement, seen: set[str]) -> list[_Marks]:
             marks.append(top)
             stack.append((top, end))
             continue
+        if (names := el.get("class")) and "children" in names and "children" in names.split() and (
+            replied := _replied(el, marks, stack)
+        ):  # replies printed after their comment's end (Neve, Hestia): nested all the same
+            top, end = replied, _after(el, area)
+            stack.append((top, end))
+            continue
         if top is None:
             continue
         if tag in COMMENT_JUNK_TAGS:
             top.junk.append(el)
             continue
-        names = el.get("class")
         if names and ("comment" in names or "fn" in names or "reply" in names or "share" in names):
             split = names.split()
-            if not COMMENT_JUNK_CLASSES.isdisjoint(split):
+            if not COMMENT_JUNK_CLASSES.isdisjoint(split) or (
+                "-reply-" in names and any(n.endswith(JUNK_SUFFIXES) for n in split)
+            ):
                 top.junk.append(el)  # reply links, like buttons: never content
                 continue
             for name in split:
-                top.names.setdefault(name, el)
+                if (top.names.setdefault(name, el) is not el and name in COMMENT_CONTENT
+                        and within(el, top.names[name])):  # fmt: skip
+                    top.names[name] = el  # the innermost: OceanWP wraps the header and the text in one
         if tag == "a":
             top.links.append(el)
         elif tag == "time":
             top.times.append(el)
+        elif tag == "cite":
+            top.cites.append(el)
     return marks
+
+
+def _replied(children: HtmlElement, marks: list[_Marks], stack: list) -> _Marks | None:
+    """The comment a reply list follows, when the theme closed the comment before it: the
+    outermost comment in the element just before the list, unless the walk is inside it."""
+    before = children.getprevious()
+    while before is not None and not isinstance(before.tag, str):
+        before = before.getprevious()
+    found = None
+    for m in reversed(marks):  # the comments in `before` are the last ones found
+        if before is None or not (m.node is before or within(m.node, before)):
+            break
+        found = m
+    if found is None or any(m is found for m, _ in stack):
+        return None
+    return found
 
 
 def _after(el: HtmlElement, area: HtmlElement) -> HtmlElement | None:
@@ -186,8 +228,13 @@ def _after(el: HtmlElement, area: HtmlElement) -> HtmlElement | None:
 
 
 def _read(m: _Marks, base: str, warnings: list[str]) -> Comment:
-    def pick(names: tuple[str, ...]) -> HtmlElement | None:  # most specific class first
-        return next((m.names[name] for name in names if name in m.names), None)
+    def pick(names: tuple[str, ...], suffixes: tuple[str, ...] = ()) -> HtmlElement | None:
+        """The first of `names` the comment has (most specific first), else the first
+        class with one of `suffixes` (a theme's own prefix)."""
+        found = next((m.names[name] for name in names if name in m.names), None)
+        if found is None and suffixes:
+            found = next((el for name, el in m.names.items() if name.endswith(suffixes)), None)
+        return found
 
     def warn(problem: str) -> None:
         warnings.append(f"comment {m.source_id}: {problem}")
@@ -198,25 +245,42 @@ def _read(m: _Marks, base: str, warnings: list[str]) -> Comment:
     anchor = f"#comment-{m.source_id}"
     own_link = next((a for a in m.links if a.get("href", "").endswith(anchor)), None)
     time = next((t for t in m.times if t.get("datetime")), m.times[0] if m.times else None)
-    author_el = pick(COMMENT_AUTHOR)
-    if author_el is not None and "fn" not in classes(author_el) and any(
-        x is not None and within(x, author_el) for x in (time, own_link)
-    ):
-        author_el = None  # a .comment-author around the whole header: its text is the date
+    def inside(el: HtmlElement, container: HtmlElement) -> bool:  # within, up to the comment
+        while el is not None and el is not m.node:
+            if el is container:
+                return True
+            el = el.getparent()
+        return container is m.node
+
+    content = pick(COMMENT_CONTENT)
+    if content is None or time is not None and inside(time, content):  # none, or a wrapper of
+        own = pick((), CONTENT_SUFFIXES)  # the header too: a theme's own inside it (Neve)
+        if own is not None and (content is None or inside(own, content)):
+            content = own
+    author_el = pick(COMMENT_AUTHOR, AUTHOR_SUFFIXES)
+    if author_el is None and not pingback:  # a bare <cite> in the header (Newspaper)
+        author_el = next((c for c in m.cites if content is None or not inside(c, content)), None)
     if author_el is None and pingback:  # "Pingback: <a href=…>Title of the linking post</a>"
         author_el = next((a for a in m.links if a.get("href")), None)
-    author = SAYS.sub("", text_of(author_el)) or None
+    author, after, dates = SAYS.sub("", text_of(author_el)) or None, "", []
+    if author and "fn" not in classes(author_el):
+        # A .comment-author around the name and the date: the name is what is left
+        # without the date (OceanWP, old themes), or its first element (Avada: <strong>
+        # Name</strong> May 3, 2023 at 9:12 am).
+        dates = [d for d in (time, own_link, pick(COMMENT_DATE)) if d is not None and inside(d, author_el)]
+        if dates:
+            author = SAYS.sub("", _text_without(author_el, dates)) or None
+        else:
+            name, after = _name_then_date(author_el)
+            author = name or author
     link = author_el
     if author_el is not None and author_el.tag != "a":
-        link = next(author_el.iter("a"), None)
+        link = next((a for a in author_el.iter("a") if not any(inside(a, d) for d in dates)), None)
     published, published_raw = attr(time, "datetime"), None
     if published is None and not pingback:  # xhtml walker: the permalink's text is the date
         written = time if time is not None else own_link
-        published_raw = text_of(written) or text_of(pick(COMMENT_DATE))
+        published_raw = text_of(written) or text_of(pick(COMMENT_DATE)) or after
         warn("date without datetime" if published_raw else "no date")
-    content = pick(COMMENT_CONTENT)
-    if content is None:
-        content = next((el for name, el in m.names.items() if name.endswith(CONTENT_SUFFIXES)), None)
     if content is None and not pingback:  # xhtml walker: the text sits in .comment-body
         body = pick(COMMENT_BODY)
         content = copy.deepcopy(body) if body is not None else _own_copy(m)
@@ -238,6 +302,25 @@ def _read(m: _Marks, base: str, warnings: list[str]) -> Comment:
         permalink=absolute(own_link.get("href"), base) if own_link is not None else None,
         published_raw=published_raw or None,
     )
+
+
+def _name_then_date(el: HtmlElement) -> tuple[str | None, str]:
+    """(name, date) when `el` is an inline element holding the name followed by the date
+    as bare text; (None, "") otherwise."""
+    first = next((c for c in el if isinstance(c.tag, str)), None)
+    if first is None or first.tag not in NAME_TAGS or el.text and el.text.strip():
+        return None, ""
+    name, rest = text_of(first), " ".join(text_of(el).replace(text_of(first), " ", 1).split())
+    return (name, rest) if name and DATE_LIKE.search(rest) else (None, "")
+
+
+def _text_without(el: HtmlElement, parts: list[HtmlElement]) -> str:
+    """`el`'s text on one line, without the text of `parts` (elements inside it)."""
+    text = text_of(el)
+    for part in parts:
+        if written := text_of(part):
+            text = text.replace(written, " ", 1)
+    return " ".join(text.split())
 
 
 def _own_copy(m: _Marks) -> HtmlElement:
