@@ -61,7 +61,8 @@ POST_TITLE = (css("h1.entry-title"), css("h1.wp-block-post-title"), css("h2.wp-b
               css("[id^=post-] > h1, [id^=post-] > h2"))  # fmt: skip
 POST_AUTHOR = (css(".byline .author .fn"), css(".author.vcard .fn"), css(".author.vcard a"),
                css(".wp-block-post-author-name"), css(".wp-block-post-author__name"),
-               css("a[rel~=author]"), css(".entry-meta .author"), css(".td-post-author-name a"))  # fmt: skip
+               css("a[rel~=author]"), css(".entry-meta .author"),
+               css(".td-post-author-name a"))  # fmt: skip
 # Then schema.org's datePublished (Genesis, Blocksy), hAtom's .published and a meta line's date
 # as written (Divi: span.published "Aug 14, 2021"; OceanWP: li.meta-date "May 1, 2023").
 POST_PUBLISHED = (css("time.entry-date.published"), css("time.published"),
@@ -87,9 +88,9 @@ META_MODIFIED = XPath("/html/head/meta[@property='article:modified_time']/@conte
 TITLE = XPath("string(/html/head/title)")
 SITE_TITLE = XPath("//p[contains(@class, 'site-title')] | //h1[contains(@class, 'site-title')]")
 # The comments area around the list: its title, navigation and form.
+# Last, a theme's own title class: Blocksy's ct-comments-title, Newspaper's td-comments-title.
 COMMENTS_TITLE = (css(".comments-title"), css("#comments-title"), css(".wp-block-comments-title"),
-                  css("h1#comments, h2#comments, h3#comments"),
-                  css("[class*=-comments-title]"))  # fmt: skip  (a theme's own: Blocksy's ct-, Newspaper's td-)
+                  css("h1#comments, h2#comments, h3#comments"), css("[class*=-comments-title]"))  # fmt: skip
 # ... else the post's meta line: "2 Comments" (Genesis, Twenty Ten to Fourteen, Divi).
 POST_COMMENTS_LINK = css(".entry-comments-link a, .comments-link a, .comments-number a")
 COMMENTS_CLOSED = css(".no-comments, .nocomments, .comments-closed")
