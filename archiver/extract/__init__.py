@@ -12,7 +12,7 @@ feed or embed that a thread names in `Thread.comment_sources`): it then offers
 returning a `Thread` with ``supplement=True``.
 
 Platform modules: `wordpress` (with `wordpress_comments`, `wordpress_api`), `blogger`
-(with `blogger_comments`, `blogger_feed`), `disqus`, `schemaorg` (with
+(with `blogger_comments`, `blogger_feed`), `disqus`, `drupal`, `schemaorg` (with
 `schemaorg_jsonld`), `microformats`, and the structural fallback `generic` (with
 `generic_finder`, `generic_comments`). What they share, one owner each: `markup` (lxml
 helpers), `head` (canonical, base, meta, Link header), `detection` (scores from the raw
@@ -27,7 +27,7 @@ from typing import Protocol
 from ..exceptions import ExtractionError
 from ..page import Page
 from ..records import Post, Thread
-from . import blogger, disqus, generic, microformats, schemaorg, wordpress
+from . import blogger, disqus, drupal, generic, microformats, schemaorg, wordpress
 
 __all__ = ["CONFIDENT", "EXTRACTORS", "Extractor", "choose", "extract", "extract_source"]
 
@@ -42,7 +42,7 @@ class Extractor(Protocol):
 
 
 # In order of preference when two modules are equally sure.
-EXTRACTORS: tuple[Extractor, ...] = (wordpress, blogger, disqus, schemaorg, microformats, generic)
+EXTRACTORS: tuple[Extractor, ...] = (wordpress, blogger, disqus, drupal, schemaorg, microformats, generic)
 
 
 CONFIDENT = 0.5  # a platform module this sure wins; below it the fallback (generic) reads
