@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.gz.open", ".warc.open")
 TRUNCATED_META = "warc_truncated"  # Page.meta: the record's WARC-Truncated reason
-INFLATED = "inflated"  # ... or: its body inflates past `max_body` (a gzip bomb), not read
+INFLATED = "inflated"  # ... or: its body inflates past DOWNLOAD_MAXSIZE (a gzip bomb), not read
 INFLATED_ERROR = ("too large", "body inflates past {} bytes (DOWNLOAD_MAXSIZE): not read; the WARC record is kept")
 
 
@@ -54,18 +54,17 @@ def warc_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def page_from_record(record: ArcWarcRecord, capture_id: int | None = None,
-                     max_body: int = DOWNLOAD_MAXSIZE) -> Page:  # fmt: skip
+def page_from_record(record: ArcWarcRecord, capture_id: int | None = None) -> Page:
     """A WARC response record as a Page (body with Content-Encoding removed, as Scrapy
-    gives it). A body that inflates past `max_body` is not read, as the crawl does not."""
+    gives it). A body that inflates past DOWNLOAD_MAXSIZE is not read, as the crawl does not."""
     source_of = record.rec_headers.get_header(SOURCE_OF_FIELD)
     meta: dict[str, object] = {SOURCE_OF_META: source_of} if source_of else {}
     if record.rec_headers.get_header(OPTIONAL_FIELD):
         meta[OPTIONAL_META] = True
     if truncated := record.rec_headers.get_header("WARC-Truncated"):
         meta[TRUNCATED_META] = truncated
-    body = record.content_stream().read(max_body + 1)
-    if len(body) > max_body:
+    body = record.content_stream().read(DOWNLOAD_MAXSIZE + 1)
+    if len(body) > DOWNLOAD_MAXSIZE:
         meta[TRUNCATED_META], body = INFLATED, b""
     return Page(
         url=record.rec_headers.get_header("WARC-Target-URI"),
@@ -177,6 +176,9 @@ def reextract(
     store.hold()  # one commit per window of pages, not two per page
     try:
         for page, capture in _all_responses(paths, store, crawl_id, counts):
+            if counts.responses % WINDOW == 0:
+                store.flush()
+                store.hold()
             if capture["record_type"] == "revisit":
                 capture["refers_to"] = store.capture_of_payload(page.url, capture["payload_digest"])
             capture_id = store.add_capture(crawl_id=crawl_id, **capture)  # type: ignore[arg-type]
@@ -191,9 +193,6 @@ def reextract(
                 save(ErrorItem(page.url, kind, detail.format(len(page.body)), capture_id))
             pending.append((pool.submit(harvest, page) if pool else None, page))
             drain(keep=WINDOW if pool else 0)
-            if counts.responses % WINDOW == 0:
-                store.flush()
-                store.hold()
         drain(keep=0)
         for error in retried.values():
             save(error)

@@ -84,8 +84,8 @@ def extract(page: Page) -> Thread | None:
         return None
     reader = PageReader(page, root, chrome(root))
     warnings: list[str] = []
-    ids = {id(n): _source_id(n) for n in nodes}
-    comments = [_comment(reader, n, ids[id(n)], _parent(n, nodes, ids), warnings) for n in nodes]
+    ids = {n: _source_id(n) for n in nodes}  # an lxml element hashes by identity
+    comments = [_comment(reader, n, ids[n], _parent(n, ids), warnings) for n in nodes]
     known = {"title": text_of(first(root, *POST_TITLE)) or None,
              "author": NOT_VERIFIED.sub("", text_of(first(root, *POST_AUTHOR))) or None}  # fmt: skip
     stamp = first(root, *POST_TIME)
@@ -106,7 +106,7 @@ def _source_id(node: HtmlElement) -> str:
     return found.group(1) if found else node.get("about", "").rsplit("-", 1)[-1]
 
 
-def _parent(node: HtmlElement, nodes: list[HtmlElement], ids: dict[int, str]) -> str | None:
+def _parent(node: HtmlElement, ids: dict[HtmlElement, str]) -> str | None:
     """The comment a reply answers: the one just before the ``div.indented`` holding it."""
     indented = next((a for a in node.iterancestors() if "indented" in classes(a)), None)
     if indented is None:
@@ -114,7 +114,7 @@ def _parent(node: HtmlElement, nodes: list[HtmlElement], ids: dict[int, str]) ->
     before = indented.getprevious()
     while before is not None and (not isinstance(before.tag, str) or before.tag == "a" and not len(before)):
         before = before.getprevious()  # Drupal 7: the next comment's anchor may come first
-    return ids.get(id(before)) if any(before is n for n in nodes) else None
+    return ids.get(before) if before is not None else None
 
 
 def _comment(reader: PageReader, node: HtmlElement, source_id: str, parent: str | None,
